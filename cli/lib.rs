@@ -1,0 +1,51 @@
+//! devenv: one local development environment for a web team.
+//!
+//! Data flows one way: `cli` (raw clap arguments) → `settings` (validated, merged with
+//! `devenv.yaml` and the environment) → a thin `commands::<verb>` → a domain module
+//! (`compose`, `docker`, `vendor`, `migrate`) → `ui` for everything the user sees.
+//! Only `docker/` talks to the engine (bollard); `compose/` is pure.
+
+pub mod cli;
+pub mod commands;
+pub mod compose;
+pub mod docker;
+pub mod env_vars;
+pub mod error;
+pub mod migrate;
+pub mod settings;
+pub mod ui;
+pub mod vendor;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parse arguments, build the runtime, run the command, report errors once.
+pub fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let printer = ui::Printer::from_args(&args.global);
+    ui::init_tracing(&args.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            printer.error(&anyhow::Error::new(err).context("failed to start the async runtime"));
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        let settings = settings::Settings::load(args.global, printer.clone())?;
+        commands::run(args.command, settings).await
+    });
+    // Don't wait for blocking tasks (a stuck engine call) once the command is done.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
+        Ok(status) => status.into(),
+        Err(err) => {
+            printer.error(&err);
+            error::exit_code_for(&err).into()
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Integration tests: global flags, help, exit codes.
+
+use crate::common::TestContext;
+
+#[test]
+fn help_lists_verbs_and_examples() {
+    let ctx = TestContext::new();
+    let out = ctx.devenv(&["--help"]).assert_code(0);
+    for verb in ["up", "down", "ps", "logs", "exec", "config", "vendor", "db"] {
+        assert!(
+            out.stdout.contains(&format!("  {verb}")),
+            "missing {verb} in help:\n{}",
+            out.stdout
+        );
+    }
+    assert!(out.stdout.contains("Examples:"), "{}", out.stdout);
+}
+
+#[test]
+fn global_flags_work_after_the_verb() {
+    let ctx = TestContext::new();
+    ctx.write("compose.yaml", "services:\n  web:\n    image: busybox\n");
+    let before = ctx.devenv(&["--json", "config"]);
+    let after = ctx.devenv(&["config", "--json"]);
+    assert_eq!(
+        before.code, after.code,
+        "{}\n{}",
+        before.stderr, after.stderr
+    );
+    assert_eq!(before.stdout, after.stdout);
+}
+
+#[test]
+fn bad_devenv_yaml_names_file_line_and_column() {
+    let ctx = TestContext::new();
+    ctx.write("devenv.yaml", "app:\n  service: web\n  colour: blue\n");
+    let out = ctx.devenv(&["ps"]).assert_code(1);
+    assert!(out.stderr.contains("devenv.yaml:3:"), "{}", out.stderr);
+    assert!(out.stderr.contains("colour"), "{}", out.stderr);
+}
