@@ -13,6 +13,7 @@ pub mod env_vars;
 pub mod error;
 pub mod migrate;
 pub mod settings;
+pub mod stack;
 pub mod ui;
 pub mod vendor;
 

@@ -127,19 +127,35 @@ fn health_from_status(status: &str) -> String {
 
 impl Engine {
     /// Every container of a project (running or not when `all`), one-offs included.
-    pub async fn project_containers(&self, project: &str, all: bool) -> Result<Vec<ContainerInfo>, DockerError> {
-        let filters = HashMap::from([("label".to_string(), vec![format!("{}={project}", labels::PROJECT)])]);
+    pub async fn project_containers(
+        &self,
+        project: &str,
+        all: bool,
+    ) -> Result<Vec<ContainerInfo>, DockerError> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{}={project}", labels::PROJECT)],
+        )]);
         self.list_containers(filters, all)
             .await
-            .map_err(|source| DockerError::ListContainers { project: project.to_string(), source })
+            .map_err(|source| DockerError::ListContainers {
+                project: project.to_string(),
+                source,
+            })
     }
 
     /// Every container (any project) publishing `port` on the host.
-    pub async fn containers_publishing(&self, port: u16) -> Result<Vec<ContainerInfo>, DockerError> {
+    pub async fn containers_publishing(
+        &self,
+        port: u16,
+    ) -> Result<Vec<ContainerInfo>, DockerError> {
         let filters = HashMap::from([("publish".to_string(), vec![port.to_string()])]);
         self.list_containers(filters, false)
             .await
-            .map_err(|source| DockerError::ListContainers { project: format!("(publishing {port})"), source })
+            .map_err(|source| DockerError::ListContainers {
+                project: format!("(publishing {port})"),
+                source,
+            })
     }
 
     async fn list_containers(
@@ -147,19 +163,33 @@ impl Engine {
         filters: HashMap<String, Vec<String>>,
         all: bool,
     ) -> Result<Vec<ContainerInfo>, bollard::errors::Error> {
-        let opts = ListContainersOptions { all, filters: Some(filters), ..Default::default() };
+        let opts = ListContainersOptions {
+            all,
+            filters: Some(filters),
+            ..Default::default()
+        };
         let list = self.api().list_containers(Some(opts)).await?;
         Ok(list.into_iter().map(container_info).collect())
     }
 
     /// Create a container; returns its id.
-    pub async fn create_container(&self, name: &str, body: ContainerCreateBody) -> Result<String, DockerError> {
-        let opts = CreateContainerOptions { name: Some(name.to_string()), ..Default::default() };
+    pub async fn create_container(
+        &self,
+        name: &str,
+        body: ContainerCreateBody,
+    ) -> Result<String, DockerError> {
+        let opts = CreateContainerOptions {
+            name: Some(name.to_string()),
+            ..Default::default()
+        };
         let resp = self
             .api()
             .create_container(Some(opts), body)
             .await
-            .map_err(|source| DockerError::CreateContainer { name: name.to_string(), source })?;
+            .map_err(|source| DockerError::CreateContainer {
+                name: name.to_string(),
+                source,
+            })?;
         Ok(resp.id)
     }
 
@@ -167,27 +197,48 @@ impl Engine {
         self.api()
             .start_container(name, None::<StartContainerOptions>)
             .await
-            .map_err(|source| DockerError::StartContainer { name: name.to_string(), source })
+            .map_err(|source| DockerError::StartContainer {
+                name: name.to_string(),
+                source,
+            })
     }
 
     /// Stop with the container's own stop signal; SIGKILL after `timeout_secs`.
     pub async fn stop(&self, name: &str, timeout_secs: i32) -> Result<(), DockerError> {
-        let opts = StopContainerOptions { t: Some(timeout_secs), signal: None };
+        let opts = StopContainerOptions {
+            t: Some(timeout_secs),
+            signal: None,
+        };
         match self.api().stop_container(name, Some(opts)).await {
             Ok(()) => Ok(()),
             // 304: already stopped; 404: already gone. Both are the state we wanted.
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 304 | 404, .. }) => Ok(()),
-            Err(source) => Err(DockerError::StopContainer { name: name.to_string(), source }),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 304 | 404,
+                ..
+            }) => Ok(()),
+            Err(source) => Err(DockerError::StopContainer {
+                name: name.to_string(),
+                source,
+            }),
         }
     }
 
     /// Remove a container (forcefully when `force`), with its anonymous volumes when `volumes`.
     pub async fn remove(&self, name: &str, force: bool, volumes: bool) -> Result<(), DockerError> {
-        let opts = RemoveContainerOptions { force, v: volumes, link: false };
+        let opts = RemoveContainerOptions {
+            force,
+            v: volumes,
+            link: false,
+        };
         match self.api().remove_container(name, Some(opts)).await {
             Ok(()) => Ok(()),
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
-            Err(source) => Err(DockerError::RemoveContainer { name: name.to_string(), source }),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(source) => Err(DockerError::RemoveContainer {
+                name: name.to_string(),
+                source,
+            }),
         }
     }
 
@@ -197,9 +248,15 @@ impl Engine {
             .api()
             .inspect_container(name, None::<InspectContainerOptions>)
             .await
-            .map_err(|source| DockerError::InspectContainer { name: name.to_string(), source })?;
+            .map_err(|source| DockerError::InspectContainer {
+                name: name.to_string(),
+                source,
+            })?;
         let state = info.state.unwrap_or_default();
-        let health = state.health.as_ref().and_then(|h| h.status.map(|s| s.to_string()));
+        let health = state
+            .health
+            .as_ref()
+            .and_then(|h| h.status.map(|s| s.to_string()));
         let health = health.filter(|h| !h.is_empty() && h != "none");
         let health_log = state
             .health
@@ -207,7 +264,11 @@ impl Engine {
             .unwrap_or_default()
             .into_iter()
             .map(|r| {
-                format!("exit {}: {}", r.exit_code.unwrap_or(-1), r.output.unwrap_or_default().trim())
+                format!(
+                    "exit {}: {}",
+                    r.exit_code.unwrap_or(-1),
+                    r.output.unwrap_or_default().trim()
+                )
             })
             .collect();
         Ok(RunState {
@@ -221,12 +282,24 @@ impl Engine {
     }
 
     /// The last `n` lines the container printed (stdout and stderr), for error reports.
-    pub async fn container_logs_tail(&self, name: &str, n: usize) -> Result<Vec<String>, DockerError> {
-        let opts = LogsOptions { stdout: true, stderr: true, tail: n.to_string(), ..Default::default() };
+    pub async fn container_logs_tail(
+        &self,
+        name: &str,
+        n: usize,
+    ) -> Result<Vec<String>, DockerError> {
+        let opts = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: n.to_string(),
+            ..Default::default()
+        };
         let mut stream = self.api().logs(name, Some(opts));
         let mut text = String::new();
         while let Some(item) = stream.next().await {
-            let chunk = item.map_err(|source| DockerError::Logs { name: name.to_string(), source })?;
+            let chunk = item.map_err(|source| DockerError::Logs {
+                name: name.to_string(),
+                source,
+            })?;
             text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
         }
         Ok(text.lines().map(str::to_string).collect())
@@ -257,17 +330,26 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
                 };
                 format!("{ip}:{port}")
             });
-            PortBinding { url, target: p.private_port, published: p.public_port, protocol }
+            PortBinding {
+                url,
+                target: p.private_port,
+                published: p.public_port,
+                protocol,
+            }
         })
         .collect();
     // The engine lists IPv4 and IPv6 bindings separately; one line per published port is enough.
     ports.sort_by(|a, b| (a.target, a.published).cmp(&(b.target, b.published)));
-    ports.dedup_by(|a, b| a.target == b.target && a.published == b.published && a.protocol == b.protocol);
+    ports.dedup_by(|a, b| {
+        a.target == b.target && a.published == b.published && a.protocol == b.protocol
+    });
     ContainerInfo {
         id: c.id.unwrap_or_default(),
         project: get(labels::PROJECT).unwrap_or_default(),
         service: get(labels::SERVICE).unwrap_or_default(),
-        number: get(labels::CONTAINER_NUMBER).and_then(|n| n.parse().ok()).unwrap_or(1),
+        number: get(labels::CONTAINER_NUMBER)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1),
         oneoff: get(labels::ONEOFF).is_some_and(|v| v.eq_ignore_ascii_case("true")),
         config_hash: get(labels::CONFIG_HASH),
         image_id_label: get(labels::IMAGE),
@@ -288,7 +370,10 @@ mod tests {
     #[test]
     fn health_is_read_from_the_status_text() {
         assert_eq!(health_from_status("Up 3 seconds (healthy)"), "healthy");
-        assert_eq!(health_from_status("Up 1 second (health: starting)"), "starting");
+        assert_eq!(
+            health_from_status("Up 1 second (health: starting)"),
+            "starting"
+        );
         assert_eq!(health_from_status("Exited (0) 2 minutes ago"), "");
     }
 }

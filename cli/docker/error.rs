@@ -47,9 +47,16 @@ pub enum DockerError {
     #[error("image `{image}` is not available locally (pull policy: never)")]
     ImageMissing { image: String },
     #[error("failed to build image `{image}` for service `{service}`: {message}")]
-    Build { service: String, image: String, message: String },
+    Build {
+        service: String,
+        image: String,
+        message: String,
+    },
     #[error("failed to send the build context of service `{service}`")]
-    BuildContext { service: String, source: std::io::Error },
+    BuildContext {
+        service: String,
+        source: std::io::Error,
+    },
     #[error("failed to run a command in container `{name}`")]
     Exec { name: String, source: Source },
     #[error("failed to read logs of container `{name}`")]
@@ -93,9 +100,11 @@ impl Diagnose for DockerError {
 
     fn hint(&self) -> Option<String> {
         match self {
-            DockerError::Connect { host, .. } | DockerError::ConnectTimeout { host } => Some(format!(
-                "is the Docker daemon running? devenv looked at `{host}` (set `DOCKER_HOST` to use another); try `docker info`"
-            )),
+            DockerError::Connect { host, .. } | DockerError::ConnectTimeout { host } => {
+                Some(format!(
+                    "is the Docker daemon running? devenv looked at `{host}` (set `DOCKER_HOST` to use another); try `docker info`"
+                ))
+            }
             DockerError::Pull { image, .. } | DockerError::ImageMissing { image } => Some(format!(
                 "build or load `{image}` locally (`docker load`, `docker tag`), or run `devenv prefetch` while online"
             )),

@@ -44,8 +44,13 @@ impl Engine {
     pub async fn image_id(&self, image: &str) -> Result<Option<String>, DockerError> {
         match self.api().inspect_image(image).await {
             Ok(info) => Ok(info.id),
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
-            Err(source) => Err(DockerError::InspectImage { image: image.to_string(), source }),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(source) => Err(DockerError::InspectImage {
+                image: image.to_string(),
+                source,
+            }),
         }
     }
 
@@ -62,16 +67,27 @@ impl Engine {
         let mut bars: HashMap<String, ProgressBar> = HashMap::new();
         let mut stream = self.api().create_image(Some(opts), None, None);
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|source| DockerError::Pull { image: image.to_string(), source })?;
+            let info = item.map_err(|source| DockerError::Pull {
+                image: image.to_string(),
+                source,
+            })?;
             if let Some(err) = info.error_detail.and_then(|e| e.message) {
                 return Err(DockerError::Pull {
                     image: image.to_string(),
-                    source: bollard::errors::Error::DockerResponseServerError { status_code: 500, message: err },
+                    source: bollard::errors::Error::DockerResponseServerError {
+                        status_code: 500,
+                        message: err,
+                    },
                 });
             }
-            let (Some(id), Some(detail)) = (info.id, info.progress_detail) else { continue };
+            let (Some(id), Some(detail)) = (info.id, info.progress_detail) else {
+                continue;
+            };
             let bar = bars.entry(id.clone()).or_insert_with(|| {
-                multi.add(printer.bytes_bar(0, format!("{id} {}", info.status.clone().unwrap_or_default())))
+                multi.add(printer.bytes_bar(
+                    0,
+                    format!("{id} {}", info.status.clone().unwrap_or_default()),
+                ))
             });
             if let Some(total) = detail.total.filter(|t| *t > 0) {
                 bar.set_length(total as u64);
@@ -91,16 +107,31 @@ impl Engine {
 
     /// Build an image from a context folder, streaming output; on failure the error names
     /// the failing step and carries the last lines of output.
-    pub async fn build(&self, req: &BuildRequest, printer: &Printer) -> Result<String, DockerError> {
+    pub async fn build(
+        &self,
+        req: &BuildRequest,
+        printer: &Printer,
+    ) -> Result<String, DockerError> {
         let context = req.context.clone();
         let dockerfile = req.dockerfile.clone();
         let tar = tokio::task::spawn_blocking(move || context_tar(&context, &dockerfile))
             .await
-            .map_err(|e| DockerError::BuildContext { service: req.service.clone(), source: std::io::Error::other(e) })?
-            .map_err(|source| DockerError::BuildContext { service: req.service.clone(), source })?;
+            .map_err(|e| DockerError::BuildContext {
+                service: req.service.clone(),
+                source: std::io::Error::other(e),
+            })?
+            .map_err(|source| DockerError::BuildContext {
+                service: req.service.clone(),
+                source,
+            })?;
         printer.status(
             "Building",
-            format!("`{}` for service `{}` ({} KiB context)", req.image, req.service, tar.len() / 1024),
+            format!(
+                "`{}` for service `{}` ({} KiB context)",
+                req.image,
+                req.service,
+                tar.len() / 1024
+            ),
         );
         let opts = BuildImageOptions {
             dockerfile: req.dockerfile.clone(),
@@ -115,7 +146,9 @@ impl Engine {
             ..Default::default()
         };
         let spinner = printer.spinner(format!("building {}", req.service));
-        let mut stream = self.api().build_image(opts, None, Some(bollard::body_full(tar.into())));
+        let mut stream = self
+            .api()
+            .build_image(opts, None, Some(bollard::body_full(tar.into())));
         let mut recent: Vec<String> = Vec::new();
         let mut step = String::new();
         let mut image_id = None;
@@ -175,7 +208,11 @@ fn build_error(req: &BuildRequest, step: &str, recent: &[String], message: &str)
             text.push_str(&format!("    {line}\n"));
         }
     }
-    DockerError::Build { service: req.service.clone(), image: req.image.clone(), message: text }
+    DockerError::Build {
+        service: req.service.clone(),
+        image: req.image.clone(),
+        message: text,
+    }
 }
 
 /// The build context as an uncompressed tar, honouring `.dockerignore` (the Dockerfile and
@@ -184,7 +221,9 @@ fn context_tar(context: &Path, dockerfile: &str) -> std::io::Result<Vec<u8>> {
     let ignore = dockerignore(context)?;
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
-    let walker = walkdir::WalkDir::new(context).follow_links(false).sort_by_file_name();
+    let walker = walkdir::WalkDir::new(context)
+        .follow_links(false)
+        .sort_by_file_name();
     let mut it = walker.into_iter();
     while let Some(entry) = it.next() {
         let entry = entry.map_err(std::io::Error::other)?;
@@ -223,10 +262,19 @@ fn dockerignore(context: &Path) -> std::io::Result<ignore::gitignore::Gitignore>
                 None => ("", line),
             };
             let pat = pat.trim_start_matches("./").trim_start_matches('/');
-            let anchored = if pat.starts_with("**") { pat.to_string() } else { format!("/{pat}") };
+            let anchored = if pat.starts_with("**") {
+                pat.to_string()
+            } else {
+                format!("/{pat}")
+            };
             builder
                 .add_line(None, &format!("{neg}{anchored}"))
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?;
+                .map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{}: {e}", path.display()),
+                    )
+                })?;
         }
     }
     builder.build().map_err(std::io::Error::other)
@@ -240,8 +288,14 @@ mod tests {
     fn references_split_like_docker() {
         assert_eq!(split_reference("postgres"), ("postgres", "latest"));
         assert_eq!(split_reference("postgres:15"), ("postgres", "15"));
-        assert_eq!(split_reference("localhost:5000/app"), ("localhost:5000/app", "latest"));
-        assert_eq!(split_reference("localhost:5000/app:v1"), ("localhost:5000/app", "v1"));
+        assert_eq!(
+            split_reference("localhost:5000/app"),
+            ("localhost:5000/app", "latest")
+        );
+        assert_eq!(
+            split_reference("localhost:5000/app:v1"),
+            ("localhost:5000/app", "v1")
+        );
     }
 
     #[test]
@@ -249,7 +303,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::write(d.join("Dockerfile"), "FROM scratch\n").unwrap();
-        std::fs::write(d.join(".dockerignore"), "secret.txt\nnode_modules\nDockerfile\n*.log\n!keep.log\n").unwrap();
+        std::fs::write(
+            d.join(".dockerignore"),
+            "secret.txt\nnode_modules\nDockerfile\n*.log\n!keep.log\n",
+        )
+        .unwrap();
         std::fs::write(d.join("secret.txt"), "x").unwrap();
         std::fs::write(d.join("a.log"), "x").unwrap();
         std::fs::write(d.join("keep.log"), "x").unwrap();
@@ -259,9 +317,21 @@ mod tests {
         std::fs::write(d.join("sub/secret.txt"), "x").unwrap();
         let tar = context_tar(d, "Dockerfile").unwrap();
         let mut archive = tar::Archive::new(&tar[..]);
-        let mut names: Vec<String> =
-            archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
+        let mut names: Vec<String> = archive
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
         names.sort();
-        assert_eq!(names, [".dockerignore", "Dockerfile", "keep.log", "sub", "sub/secret.txt"]);
+        assert_eq!(
+            names,
+            [
+                ".dockerignore",
+                "Dockerfile",
+                "keep.log",
+                "sub",
+                "sub/secret.txt"
+            ]
+        );
     }
 }

@@ -25,12 +25,12 @@ use std::time::Duration;
 
 use bollard::Docker;
 
+pub use containers::RunState;
 pub use containers::{ContainerInfo, ContainerState, PortBinding};
 pub use error::DockerError;
 pub use images::BuildRequest;
 pub use resources::{NetworkRequest, VolumeRequest};
 pub use streams::{ContainerEvent, ExecRequest, LogLine, LogStream};
-pub use containers::RunState;
 
 /// Where devenv looks for the engine when `DOCKER_HOST` is unset.
 pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
@@ -53,13 +53,22 @@ impl Engine {
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| DEFAULT_SOCKET.to_string());
         let docker = Docker::connect_with_host(&host)
-            .map_err(|source| DockerError::Connect { host: host.clone(), source })?
+            .map_err(|source| DockerError::Connect {
+                host: host.clone(),
+                source,
+            })?
             .with_timeout(Duration::from_secs(600));
         let negotiated = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
             .await
             .map_err(|_| DockerError::ConnectTimeout { host: host.clone() })?
-            .map_err(|source| DockerError::Connect { host: host.clone(), source })?;
-        Ok(Self { docker: negotiated, host })
+            .map_err(|source| DockerError::Connect {
+                host: host.clone(),
+                source,
+            })?;
+        Ok(Self {
+            docker: negotiated,
+            host,
+        })
     }
 
     /// Where we connected (for messages).
@@ -74,7 +83,11 @@ impl Engine {
 
     /// The engine's own version string, e.g. `20.10.24`.
     pub async fn server_version(&self) -> Result<String, DockerError> {
-        let v = self.docker.version().await.map_err(|source| DockerError::Version { source })?;
+        let v = self
+            .docker
+            .version()
+            .await
+            .map_err(|source| DockerError::Version { source })?;
         Ok(v.version.unwrap_or_else(|| "unknown".into()))
     }
 

@@ -38,7 +38,10 @@ impl Engine {
         match self.api().inspect_network(name, None).await {
             Ok(n) => Ok(n.name.as_deref() == Some(name)),
             Err(e) if is_status(&e, 404) => Ok(false),
-            Err(source) => Err(DockerError::CreateNetwork { name: name.to_string(), source }),
+            Err(source) => Err(DockerError::CreateNetwork {
+                name: name.to_string(),
+                source,
+            }),
         }
     }
 
@@ -60,18 +63,29 @@ impl Engine {
             Ok(_) => Ok(true),
             // Created by a concurrent `up` in the meantime: the state we wanted.
             Err(e) if is_status(&e, 409) => Ok(false),
-            Err(source) => Err(DockerError::CreateNetwork { name: req.name, source }),
+            Err(source) => Err(DockerError::CreateNetwork {
+                name: req.name,
+                source,
+            }),
         }
     }
 
     /// Names of the networks labelled as this project's.
     pub async fn project_networks(&self, project: &str) -> Result<Vec<String>, DockerError> {
-        let filters = HashMap::from([("label".to_string(), vec![format!("{}={project}", labels::PROJECT)])]);
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{}={project}", labels::PROJECT)],
+        )]);
         let list = self
             .api()
-            .list_networks(Some(ListNetworksOptions { filters: Some(filters) }))
+            .list_networks(Some(ListNetworksOptions {
+                filters: Some(filters),
+            }))
             .await
-            .map_err(|source| DockerError::ListNetworks { project: project.to_string(), source })?;
+            .map_err(|source| DockerError::ListNetworks {
+                project: project.to_string(),
+                source,
+            })?;
         Ok(list.into_iter().filter_map(|n| n.name).collect())
     }
 
@@ -79,7 +93,10 @@ impl Engine {
         match self.api().remove_network(name).await {
             Ok(()) => Ok(()),
             Err(e) if is_status(&e, 404) => Ok(()),
-            Err(source) => Err(DockerError::RemoveNetwork { name: name.to_string(), source }),
+            Err(source) => Err(DockerError::RemoveNetwork {
+                name: name.to_string(),
+                source,
+            }),
         }
     }
 
@@ -87,7 +104,10 @@ impl Engine {
         match self.api().inspect_volume(name).await {
             Ok(_) => Ok(true),
             Err(e) if is_status(&e, 404) => Ok(false),
-            Err(source) => Err(DockerError::CreateVolume { name: name.to_string(), source }),
+            Err(source) => Err(DockerError::CreateVolume {
+                name: name.to_string(),
+                source,
+            }),
         }
     }
 
@@ -106,26 +126,71 @@ impl Engine {
         self.api()
             .create_volume(body)
             .await
-            .map_err(|source| DockerError::CreateVolume { name: req.name, source })?;
+            .map_err(|source| DockerError::CreateVolume {
+                name: req.name,
+                source,
+            })?;
         Ok(true)
     }
 
     /// Names of the volumes labelled as this project's.
     pub async fn project_volumes(&self, project: &str) -> Result<Vec<String>, DockerError> {
-        let filters = HashMap::from([("label".to_string(), vec![format!("{}={project}", labels::PROJECT)])]);
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{}={project}", labels::PROJECT)],
+        )]);
         let list = self
             .api()
-            .list_volumes(Some(ListVolumesOptions { filters: Some(filters) }))
+            .list_volumes(Some(ListVolumesOptions {
+                filters: Some(filters),
+            }))
             .await
-            .map_err(|source| DockerError::ListVolumes { project: project.to_string(), source })?;
-        Ok(list.volumes.unwrap_or_default().into_iter().map(|v| v.name).collect())
+            .map_err(|source| DockerError::ListVolumes {
+                project: project.to_string(),
+                source,
+            })?;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.name)
+            .collect())
     }
 
     pub async fn remove_volume(&self, name: &str) -> Result<(), DockerError> {
-        match self.api().remove_volume(name, Some(RemoveVolumeOptions { force: false })).await {
+        match self
+            .api()
+            .remove_volume(name, Some(RemoveVolumeOptions { force: false }))
+            .await
+        {
             Ok(()) => Ok(()),
             Err(e) if is_status(&e, 404) => Ok(()),
-            Err(source) => Err(DockerError::RemoveVolume { name: name.to_string(), source }),
+            Err(source) => Err(DockerError::RemoveVolume {
+                name: name.to_string(),
+                source,
+            }),
         }
+    }
+}
+
+impl Engine {
+    /// Attach a container to one more network (the create call takes only one).
+    pub async fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        endpoint: bollard::models::EndpointSettings,
+    ) -> Result<(), DockerError> {
+        let req = bollard::models::NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(endpoint),
+        };
+        self.api()
+            .connect_network(network, req)
+            .await
+            .map_err(|source| DockerError::CreateNetwork {
+                name: network.to_string(),
+                source,
+            })
     }
 }

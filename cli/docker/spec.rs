@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use bollard::models::{
-    ContainerCreateBody, DeviceMapping, EndpointIpamConfig, EndpointSettings, HealthConfig, HostConfig,
-    HostConfigLogConfig, Mount, MountBindOptions, MountTmpfsOptions, MountType, MountVolumeOptions,
-    NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy, RestartPolicyNameEnum,
+    ContainerCreateBody, DeviceMapping, EndpointIpamConfig, EndpointSettings, HealthConfig,
+    HostConfig, HostConfigLogConfig, Mount, MountBindOptions, MountTmpfsOptions, MountType,
+    MountVolumeOptions, NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy,
+    RestartPolicyNameEnum,
 };
 use sha2::{Digest, Sha256};
 
@@ -44,7 +45,10 @@ pub fn image_name(project: &str, name: &str, service: &Service) -> String {
 
 /// The container's name: `container_name:`, else `<project>-<service>-<n>` like compose v2.
 pub fn container_name(project: &str, name: &str, service: &Service, number: u32) -> String {
-    service.container_name.clone().unwrap_or_else(|| format!("{project}-{name}-{number}"))
+    service
+        .container_name
+        .clone()
+        .unwrap_or_else(|| format!("{project}-{name}-{number}"))
 }
 
 /// A stable digest of the service's resolved configuration; a change means recreate.
@@ -54,8 +58,14 @@ pub fn config_hash(service: &Service) -> String {
 }
 
 /// Labels compose puts on a project's networks and volumes.
-pub fn resource_labels(project: &str, kind_key: &str, key: &str, extra: &indexmap::IndexMap<String, String>) -> HashMap<String, String> {
-    let mut map: HashMap<String, String> = extra.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+pub fn resource_labels(
+    project: &str,
+    kind_key: &str,
+    key: &str,
+    extra: &indexmap::IndexMap<String, String>,
+) -> HashMap<String, String> {
+    let mut map: HashMap<String, String> =
+        extra.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     map.insert(labels::PROJECT.into(), project.into());
     map.insert(kind_key.into(), key.into());
     map.insert(labels::VERSION.into(), COMPOSE_COMPAT_VERSION.into());
@@ -72,21 +82,42 @@ pub struct ContainerPlan {
 }
 
 /// Build the create body for container `number` of `service`.
-pub fn container_plan(project: &Project, name: &str, service: &Service, number: u32, image_id: Option<&str>) -> ContainerPlan {
+pub fn container_plan(
+    project: &Project,
+    name: &str,
+    service: &Service,
+    number: u32,
+    image_id: Option<&str>,
+) -> ContainerPlan {
     let cname = container_name(&project.name, name, service, number);
-    let mut lbl: HashMap<String, String> = service.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut lbl: HashMap<String, String> = service
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     lbl.insert(labels::PROJECT.into(), project.name.clone());
     lbl.insert(labels::SERVICE.into(), name.into());
     lbl.insert(labels::CONTAINER_NUMBER.into(), number.to_string());
     lbl.insert(labels::ONEOFF.into(), "False".into());
     lbl.insert(labels::CONFIG_HASH.into(), config_hash(service));
-    lbl.insert(labels::WORKING_DIR.into(), project.working_dir.display().to_string());
+    lbl.insert(
+        labels::WORKING_DIR.into(),
+        project.working_dir.display().to_string(),
+    );
     lbl.insert(
         labels::CONFIG_FILES.into(),
-        project.config_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(","),
+        project
+            .config_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(","),
     );
     lbl.insert(labels::VERSION.into(), COMPOSE_COMPAT_VERSION.into());
-    lbl.insert(labels::DEVENV_VERSION.into(), env!("CARGO_PKG_VERSION").into());
+    lbl.insert(
+        labels::DEVENV_VERSION.into(),
+        env!("CARGO_PKG_VERSION").into(),
+    );
     let deps: Vec<String> = service
         .depends_on
         .iter()
@@ -110,13 +141,21 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
         if !exposed.contains(&key) {
             exposed.push(key.clone());
         }
-        bindings.entry(key).or_insert_with(|| Some(Vec::new())).get_or_insert_with(Vec::new).push(PortBinding {
-            host_ip: p.host_ip.clone().filter(|ip| !ip.is_empty()),
-            host_port: Some(p.published.clone().unwrap_or_default()),
-        });
+        bindings
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .push(PortBinding {
+                host_ip: p.host_ip.clone().filter(|ip| !ip.is_empty()),
+                host_port: Some(p.published.clone().unwrap_or_default()),
+            });
     }
     for e in &service.expose {
-        let key = if e.contains('/') { e.clone() } else { format!("{e}/tcp") };
+        let key = if e.contains('/') {
+            e.clone()
+        } else {
+            format!("{e}/tcp")
+        };
         if !exposed.contains(&key) {
             exposed.push(key);
         }
@@ -125,10 +164,20 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
     let (binds, mut mounts, tmpfs) = volumes(project, service);
     for (refs, secret) in [(&service.secrets, true), (&service.configs, false)] {
         for r in refs {
-            let objects = if secret { &project.secrets } else { &project.configs };
-            let Some(file) = objects.get(&r.source).and_then(|o| o.file.as_ref()) else { continue };
+            let objects = if secret {
+                &project.secrets
+            } else {
+                &project.configs
+            };
+            let Some(file) = objects.get(&r.source).and_then(|o| o.file.as_ref()) else {
+                continue;
+            };
             mounts.push(Mount {
-                target: Some(if secret { r.secret_mount_path() } else { r.config_mount_path() }),
+                target: Some(if secret {
+                    r.secret_mount_path()
+                } else {
+                    r.config_mount_path()
+                }),
                 source: Some(file.display().to_string()),
                 typ: Some(MountType::BIND),
                 read_only: Some(true),
@@ -138,7 +187,11 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
     }
 
     let network_mode = service.network_mode.clone().or_else(|| {
-        service.networks.keys().next().map(|key| network_name(project, key))
+        service
+            .networks
+            .keys()
+            .next()
+            .map(|key| network_name(project, key))
     });
     let mut endpoints: Vec<(String, EndpointSettings)> = service
         .networks
@@ -146,18 +199,30 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
         .map(|(key, net)| {
             let mut aliases = vec![name.to_string(), cname.clone()];
             aliases.extend(net.aliases.iter().cloned());
-            let ipam = (net.ipv4_address.is_some() || net.ipv6_address.is_some()).then(|| EndpointIpamConfig {
-                ipv4_address: net.ipv4_address.clone(),
-                ipv6_address: net.ipv6_address.clone(),
-                ..Default::default()
+            let ipam = (net.ipv4_address.is_some() || net.ipv6_address.is_some()).then(|| {
+                EndpointIpamConfig {
+                    ipv4_address: net.ipv4_address.clone(),
+                    ipv6_address: net.ipv6_address.clone(),
+                    ..Default::default()
+                }
             });
             (
                 network_name(project, key),
-                EndpointSettings { aliases: Some(aliases), ipam_config: ipam, mac_address: net.mac_address.clone(), ..Default::default() },
+                EndpointSettings {
+                    aliases: Some(aliases),
+                    ipam_config: ipam,
+                    mac_address: net.mac_address.clone(),
+                    ..Default::default()
+                },
             )
         })
         .collect();
-    let first = (!endpoints.is_empty() && service.network_mode.is_none()).then(|| endpoints.remove(0));
+    let mut first =
+        (!endpoints.is_empty() && service.network_mode.is_none()).then(|| endpoints.remove(0));
+    // The body has no container-level MAC field any more; the engine takes it per endpoint.
+    if let (Some(mac), Some((_, ep))) = (&service.mac_address, first.as_mut()) {
+        ep.mac_address.get_or_insert_with(|| mac.clone());
+    }
 
     let host_config = HostConfig {
         binds: (!binds.is_empty()).then_some(binds),
@@ -170,13 +235,22 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
         cap_add: non_empty(&service.cap_add),
         cap_drop: non_empty(&service.cap_drop),
         extra_hosts: non_empty(&service.extra_hosts),
-        sysctls: (!service.sysctls.is_empty())
-            .then(|| service.sysctls.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        sysctls: (!service.sysctls.is_empty()).then(|| {
+            service
+                .sysctls
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        }),
         ulimits: (!service.ulimits.is_empty()).then(|| {
             service
                 .ulimits
                 .iter()
-                .map(|(n, u)| ResourcesUlimits { name: Some(n.clone()), soft: Some(u.soft), hard: Some(u.hard) })
+                .map(|(n, u)| ResourcesUlimits {
+                    name: Some(n.clone()),
+                    soft: Some(u.soft),
+                    hard: Some(u.hard),
+                })
                 .collect()
         }),
         runtime: service.runtime.clone(),
@@ -192,7 +266,8 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
         dns: non_empty(&service.dns),
         dns_search: non_empty(&service.dns_search),
         dns_options: non_empty(&service.dns_opt),
-        devices: (!service.devices.is_empty()).then(|| service.devices.iter().map(|d| device(d)).collect()),
+        devices: (!service.devices.is_empty())
+            .then(|| service.devices.iter().map(|d| device(d)).collect()),
         security_opt: non_empty(&service.security_opt),
         group_add: non_empty(&service.group_add),
         ipc_mode: service.ipc.clone(),
@@ -205,7 +280,9 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
                 .map(|v| match v.strip_prefix("container:") {
                     Some(c) => c.to_string(),
                     None => {
-                        let (svc, mode) = v.split_once(':').map_or((v.as_str(), None), |(s, m)| (s, Some(m)));
+                        let (svc, mode) = v
+                            .split_once(':')
+                            .map_or((v.as_str(), None), |(s, m)| (s, Some(m)));
                         let target = project
                             .services
                             .get(svc)
@@ -218,7 +295,12 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
         }),
         log_config: service.logging.as_ref().map(|l| HostConfigLogConfig {
             typ: l.driver.clone(),
-            config: Some(l.options.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            config: Some(
+                l.options
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
         }),
         ..Default::default()
     };
@@ -239,7 +321,10 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
         healthcheck: service.healthcheck.as_ref().map(|h| {
             let ns = |d: Option<std::time::Duration>| d.map(|d| d.as_nanos() as i64);
             if h.disable {
-                HealthConfig { test: Some(vec!["NONE".into()]), ..Default::default() }
+                HealthConfig {
+                    test: Some(vec!["NONE".into()]),
+                    ..Default::default()
+                }
             } else {
                 HealthConfig {
                     test: (!h.test.is_empty()).then(|| h.test.clone()),
@@ -257,22 +342,35 @@ pub fn container_plan(project: &Project, name: &str, service: &Service, number: 
         labels: Some(lbl),
         stop_signal: service.stop_signal.clone(),
         stop_timeout: service.stop_grace_period.map(|d| d.as_secs() as i64),
-        mac_address: service.mac_address.clone(),
         host_config: Some(host_config),
-        networking_config: first.map(|(net, ep)| NetworkingConfig { endpoints_config: Some(HashMap::from([(net, ep)])) }),
+        networking_config: first.map(|(net, ep)| NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(net, ep)])),
+        }),
         ..Default::default()
     };
-    ContainerPlan { name: cname, body, extra_networks: endpoints }
+    ContainerPlan {
+        name: cname,
+        body,
+        extra_networks: endpoints,
+    }
 }
 
 /// The engine name of a project network key.
 pub fn network_name(project: &Project, key: &str) -> String {
-    project.networks.get(key).map(|n| n.name.clone()).unwrap_or_else(|| format!("{}_{key}", project.name))
+    project
+        .networks
+        .get(key)
+        .map(|n| n.name.clone())
+        .unwrap_or_else(|| format!("{}_{key}", project.name))
 }
 
 /// The engine name of a project volume key.
 pub fn volume_name(project: &Project, key: &str) -> String {
-    project.volumes.get(key).map(|v| v.name.clone()).unwrap_or_else(|| format!("{}_{key}", project.name))
+    project
+        .volumes
+        .get(key)
+        .map(|v| v.name.clone())
+        .unwrap_or_else(|| format!("{}_{key}", project.name))
 }
 
 fn non_empty(v: &[String]) -> Option<Vec<String>> {
@@ -280,27 +378,42 @@ fn non_empty(v: &[String]) -> Option<Vec<String>> {
 }
 
 fn restart_policy(s: &str) -> RestartPolicy {
-    let (name, count) = s.split_once(':').map_or((s, None), |(n, c)| (n, c.parse::<i64>().ok()));
+    let (name, count) = s
+        .split_once(':')
+        .map_or((s, None), |(n, c)| (n, c.parse::<i64>().ok()));
     let name = match name {
         "always" => RestartPolicyNameEnum::ALWAYS,
         "unless-stopped" => RestartPolicyNameEnum::UNLESS_STOPPED,
         "on-failure" => RestartPolicyNameEnum::ON_FAILURE,
         _ => RestartPolicyNameEnum::NO,
     };
-    RestartPolicy { name: Some(name), maximum_retry_count: count }
+    RestartPolicy {
+        name: Some(name),
+        maximum_retry_count: count,
+    }
 }
 
 fn device(spec: &str) -> DeviceMapping {
     let mut parts = spec.splitn(3, ':');
     let host = parts.next().unwrap_or_default().to_string();
-    let container = parts.next().map(str::to_string).unwrap_or_else(|| host.clone());
+    let container = parts
+        .next()
+        .map(str::to_string)
+        .unwrap_or_else(|| host.clone());
     let perms = parts.next().unwrap_or("rwm").to_string();
-    DeviceMapping { path_on_host: Some(host), path_in_container: Some(container), cgroup_permissions: Some(perms) }
+    DeviceMapping {
+        path_on_host: Some(host),
+        path_in_container: Some(container),
+        cgroup_permissions: Some(perms),
+    }
 }
 
 /// (binds, mounts, tmpfs): binds that may create their host path go through `Binds` (the
 /// engine creates a missing folder, as compose's short syntax promises); the rest are mounts.
-fn volumes(project: &Project, service: &Service) -> (Vec<String>, Vec<Mount>, HashMap<String, String>) {
+fn volumes(
+    project: &Project,
+    service: &Service,
+) -> (Vec<String>, Vec<Mount>, HashMap<String, String>) {
     let mut binds = Vec::new();
     let mut mounts = Vec::new();
     let mut tmpfs: HashMap<String, String> = service
@@ -348,7 +461,11 @@ fn volumes(project: &Project, service: &Service) -> (Vec<String>, Vec<Mount>, Ha
                     typ: Some(typ),
                     read_only: Some(v.read_only),
                     consistency: v.consistency.clone(),
-                    bind_options: v.bind.as_ref().filter(|_| typ == MountType::BIND).map(|_| MountBindOptions::default()),
+                    bind_options: v
+                        .bind
+                        .as_ref()
+                        .filter(|_| typ == MountType::BIND)
+                        .map(|_| MountBindOptions::default()),
                     volume_options: v.volume.as_ref().map(|o| MountVolumeOptions {
                         no_copy: Some(o.nocopy),
                         subpath: o.subpath.clone(),

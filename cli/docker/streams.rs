@@ -46,7 +46,14 @@ pub enum ContainerEvent {
 
 impl Engine {
     /// A container's logs; `tail` is `all` or a number, `since` a unix timestamp.
-    pub fn logs(&self, name: &str, follow: bool, tail: Option<String>, since: Option<i32>, timestamps: bool) -> LogStream {
+    pub fn logs(
+        &self,
+        name: &str,
+        follow: bool,
+        tail: Option<String>,
+        since: Option<i32>,
+        timestamps: bool,
+    ) -> LogStream {
         let opts = LogsOptions {
             follow,
             stdout: true,
@@ -57,18 +64,31 @@ impl Engine {
             ..Default::default()
         };
         let owned = name.to_string();
-        Box::pin(self.api().logs(name, Some(opts)).map(move |item| match item {
-            Ok(out) => {
-                let stderr = matches!(out, LogOutput::StdErr { .. });
-                Ok(LogLine { stderr, text: String::from_utf8_lossy(&out.into_bytes()).into_owned() })
-            }
-            Err(source) => Err(DockerError::Logs { name: owned.clone(), source }),
-        }))
+        Box::pin(
+            self.api()
+                .logs(name, Some(opts))
+                .map(move |item| match item {
+                    Ok(out) => {
+                        let stderr = matches!(out, LogOutput::StdErr { .. });
+                        Ok(LogLine {
+                            stderr,
+                            text: String::from_utf8_lossy(&out.into_bytes()).into_owned(),
+                        })
+                    }
+                    Err(source) => Err(DockerError::Logs {
+                        name: owned.clone(),
+                        source,
+                    }),
+                }),
+        )
     }
 
     /// Run a command in a running container, wired to our stdio. Returns its exit code.
     pub async fn exec(&self, container: &str, req: ExecRequest) -> Result<i64, DockerError> {
-        let err = |source| DockerError::Exec { name: container.to_string(), source };
+        let err = |source| DockerError::Exec {
+            name: container.to_string(),
+            source,
+        };
         let config = ExecConfig {
             attach_stdin: Some(req.interactive),
             attach_stdout: Some(true),
@@ -81,20 +101,48 @@ impl Engine {
             privileged: Some(req.privileged),
             ..Default::default()
         };
-        let exec = self.api().create_exec(container, config).await.map_err(err)?;
-        let started = self
+        let exec = self
             .api()
-            .start_exec(&exec.id, Some(StartExecOptions { detach: false, tty: req.tty, output_capacity: None }))
+            .create_exec(container, config)
             .await
             .map_err(err)?;
-        let StartExecResults::Attached { mut output, mut input } = started else {
+        let started = self
+            .api()
+            .start_exec(
+                &exec.id,
+                Some(StartExecOptions {
+                    detach: false,
+                    tty: req.tty,
+                    output_capacity: None,
+                }),
+            )
+            .await
+            .map_err(err)?;
+        let StartExecResults::Attached {
+            mut output,
+            mut input,
+        } = started
+        else {
             return Ok(0);
         };
-        let _raw = if req.tty { crate::docker::streams::raw::RawMode::enable() } else { None };
+        let _raw = if req.tty {
+            crate::docker::streams::raw::RawMode::enable()
+        } else {
+            None
+        };
         if req.tty
             && let Some((w, h)) = raw::terminal_size()
         {
-            let _ = self.api().resize_exec(&exec.id, ResizeExecOptions { h: h.into(), w: w.into() }).await;
+            let _ = self
+                .api()
+                .resize_exec(
+                    &exec.id,
+                    ResizeExecOptions {
+                        h: h.into(),
+                        w: w.into(),
+                    },
+                )
+                .await;
         }
         let stdin_task = req.interactive.then(|| {
             tokio::spawn(async move {
@@ -136,25 +184,39 @@ impl Engine {
     }
 
     /// Engine events for containers of a project (health, start, die), from now on.
-    pub fn container_events(&self, project: &str) -> Pin<Box<dyn Stream<Item = Result<ContainerEvent, DockerError>> + Send>> {
+    pub fn container_events(
+        &self,
+        project: &str,
+    ) -> Pin<Box<dyn Stream<Item = Result<ContainerEvent, DockerError>> + Send>> {
         let filters = HashMap::from([
             ("type".to_string(), vec!["container".to_string()]),
-            ("label".to_string(), vec![format!("{}={project}", super::spec::labels::PROJECT)]),
+            (
+                "label".to_string(),
+                vec![format!("{}={project}", super::spec::labels::PROJECT)],
+            ),
         ]);
-        let opts = EventsOptions { filters: Some(filters), ..Default::default() };
+        let opts = EventsOptions {
+            filters: Some(filters),
+            ..Default::default()
+        };
         Box::pin(self.api().events(Some(opts)).map(|item| {
             let msg = item.map_err(|source| DockerError::Events { source })?;
             let id = msg.actor.and_then(|a| a.id).unwrap_or_default();
             let action = msg.action.unwrap_or_default();
-            Ok(if let Some(status) = action.strip_prefix("health_status:") {
-                ContainerEvent::Health { id, status: status.trim().to_string() }
-            } else if action == "die" {
-                ContainerEvent::Die { id }
-            } else if action == "start" {
-                ContainerEvent::Start { id }
-            } else {
-                ContainerEvent::Other { id, action }
-            })
+            Ok(
+                if let Some(status) = action.strip_prefix("health_status:") {
+                    ContainerEvent::Health {
+                        id,
+                        status: status.trim().to_string(),
+                    }
+                } else if action == "die" {
+                    ContainerEvent::Die { id }
+                } else if action == "start" {
+                    ContainerEvent::Start { id }
+                } else {
+                    ContainerEvent::Other { id, action }
+                },
+            )
         }))
     }
 }
@@ -202,7 +264,8 @@ pub(crate) mod raw {
         // SAFETY: TIOCGWINSZ fills a winsize we own.
         unsafe {
             let mut ws: libc::winsize = std::mem::zeroed();
-            (libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0).then_some((ws.ws_col, ws.ws_row))
+            (libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0)
+                .then_some((ws.ws_col, ws.ws_row))
         }
     }
 }
