@@ -377,3 +377,23 @@ mod tests {
         assert_eq!(health_from_status("Exited (0) 2 minutes ago"), "");
     }
 }
+
+impl Engine {
+    /// Block until the container exits; returns its exit code.
+    pub async fn wait_exit(&self, name: &str) -> Result<i64, DockerError> {
+        use bollard::query_parameters::WaitContainerOptions;
+        let mut stream = self
+            .api()
+            .wait_container(name, None::<WaitContainerOptions>);
+        match stream.next().await {
+            Some(Ok(resp)) => Ok(resp.status_code),
+            // A non-zero exit arrives as an error carrying the code.
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(source)) => Err(DockerError::InspectContainer {
+                name: name.to_string(),
+                source,
+            }),
+            None => Ok(self.run_state(name).await?.exit_code.unwrap_or(-1)),
+        }
+    }
+}

@@ -5,12 +5,14 @@
 
 mod down;
 mod lock;
+mod oneoff;
 mod ports;
 mod up;
 mod wait;
 
 pub use down::{DownOptions, down};
 pub use lock::ProjectLock;
+pub use oneoff::run_oneoff;
 pub use up::{PullPolicy, ServiceReport, UpOptions, UpReport, up};
 
 use crate::compose::Project;
