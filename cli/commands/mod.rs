@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod down;
 pub mod exec;
+pub mod init;
 pub mod logs;
 pub mod ps;
 pub mod restart;
@@ -28,6 +29,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitSta
         Command::Start(args) => start::run(args, settings).await,
         Command::Stop(args) => stop::run(args, settings).await,
         Command::Config(args) => config::run(args, settings).await,
+        Command::Init(args) => init::run(args, settings).await,
         Command::Vendor(args) => vendor::run(args, settings).await,
         Command::Db(args) => db::run(args, settings).await,
     }
