@@ -16,8 +16,8 @@ use crate::ui::palette;
 pub struct LogsArgs {
     /// Services to show; default: all.
     pub services: Vec<String>,
-    /// Keep streaming new output.
-    #[arg(short, long)]
+    /// Keep streaming new output (`-f` after `logs` means this, as in compose).
+    #[arg(long)]
     pub follow: bool,
     /// Lines from the end of each log (`all` or a number).
     #[arg(short = 'n', long, value_name = "N")]

@@ -459,7 +459,7 @@ async fn converge_one(
     } else {
         "running".to_string()
     };
-    if state.health.is_some() && !one_shot {
+    if state.health.is_some() && !one_shot && action != "running" {
         printer.status("Healthy", format!("`{}`", plan.name));
     }
     let urls = service_urls(engine, &project.name, &plan.name).await;
