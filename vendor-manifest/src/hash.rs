@@ -16,7 +16,9 @@ const BUF: usize = 256 * 1024;
 pub enum HashError {
     #[error("`{0}` is not a sha256 digest (expected 64 hex characters)")]
     BadSha256(String),
-    #[error("`{0}` is not an SRI integrity value (expected `sha256-…`, `sha384-…` or `sha512-…` with base64)")]
+    #[error(
+        "`{0}` is not an SRI integrity value (expected `sha256-…`, `sha384-…` or `sha512-…` with base64)"
+    )]
     BadIntegrity(String),
 }
 

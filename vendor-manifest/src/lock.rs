@@ -136,9 +136,9 @@ impl Lock {
 
     /// The lock entry for `name`, if it still describes the manifest entry.
     pub fn current(&self, name: &str, entry: &Entry) -> Option<&LockedAsset> {
-        self.assets
-            .get(name)
-            .filter(|a| a.entry_digest == entry.digest() && a.url == entry.url && a.dest == entry.dest)
+        self.assets.get(name).filter(|a| {
+            a.entry_digest == entry.digest() && a.url == entry.url && a.dest == entry.dest
+        })
     }
 }
 

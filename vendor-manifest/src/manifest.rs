@@ -40,7 +40,9 @@ pub enum ManifestError {
     },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
-    #[error("{path}: unsupported manifest version {found} (this devenv reads version {MANIFEST_VERSION})")]
+    #[error(
+        "{path}: unsupported manifest version {found} (this devenv reads version {MANIFEST_VERSION})"
+    )]
     Version { path: String, found: u32 },
     #[error("{path}: asset `{name}`: {source}")]
     Dest {
@@ -179,10 +181,7 @@ impl Manifest {
             if let Some(other) = dests.insert(entry.dest.as_str(), name.as_str()) {
                 return Err(ManifestError::Invalid {
                     path: shown,
-                    message: format!(
-                        "assets `{other}` and `{name}` both write `{}`",
-                        entry.dest
-                    ),
+                    message: format!("assets `{other}` and `{name}` both write `{}`", entry.dest),
                 });
             }
         }

@@ -16,7 +16,9 @@ pub enum PathError {
     BadChar(String),
     #[error("destination `{0}` names a folder, not a file")]
     NotAFile(String),
-    #[error("destination `{dest}` goes through the symlink `{link}`, which points outside the project")]
+    #[error(
+        "destination `{dest}` goes through the symlink `{link}`, which points outside the project"
+    )]
     SymlinkEscape { dest: String, link: String },
     #[error("destination `{dest}` is a symlink; vendored files must be regular files")]
     IsSymlink { dest: String },
@@ -78,7 +80,11 @@ pub fn resolve_inside(root: &Path, dest: &str) -> Result<PathBuf, PathError> {
         if !inside {
             return Err(PathError::SymlinkEscape {
                 dest: dest.to_string(),
-                link: walked.strip_prefix(root).unwrap_or(&walked).display().to_string(),
+                link: walked
+                    .strip_prefix(root)
+                    .unwrap_or(&walked)
+                    .display()
+                    .to_string(),
             });
         }
     }
@@ -100,10 +106,19 @@ mod tests {
             check_relative("a/../../x.js"),
             Err(PathError::ParentDir(_))
         ));
-        assert!(matches!(check_relative("/etc/x"), Err(PathError::Absolute(_))));
-        assert!(matches!(check_relative("C:/x"), Err(PathError::Absolute(_))));
+        assert!(matches!(
+            check_relative("/etc/x"),
+            Err(PathError::Absolute(_))
+        ));
+        assert!(matches!(
+            check_relative("C:/x"),
+            Err(PathError::Absolute(_))
+        ));
         assert!(matches!(check_relative("a\\b"), Err(PathError::BadChar(_))));
-        assert!(matches!(check_relative("a//b"), Err(PathError::NotAFile(_))));
+        assert!(matches!(
+            check_relative("a//b"),
+            Err(PathError::NotAFile(_))
+        ));
         assert!(matches!(check_relative("a/"), Err(PathError::NotAFile(_))));
         assert_eq!(check_relative(""), Err(PathError::Empty));
     }

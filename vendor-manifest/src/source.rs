@@ -148,11 +148,13 @@ mod tests {
         assert!(s.is_exact());
         let u = PackageRef::parse("https://unpkg.com/alpinejs@3.14.7?module").unwrap();
         assert_eq!(u.path, "");
-        assert_eq!(u.url_for_version("3.15.0"), "https://unpkg.com/alpinejs@3.15.0?module");
-        let c = PackageRef::parse(
-            "https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js",
-        )
-        .unwrap();
+        assert_eq!(
+            u.url_for_version("3.15.0"),
+            "https://unpkg.com/alpinejs@3.15.0?module"
+        );
+        let c =
+            PackageRef::parse("https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js")
+                .unwrap();
         assert_eq!(c.registry, Registry::Cdnjs);
         assert_eq!((c.name.as_str(), c.version.as_str()), ("jquery", "3.7.1"));
         assert_eq!(

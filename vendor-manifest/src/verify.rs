@@ -17,13 +17,20 @@ pub enum FileStatus {
     Ok,
     Missing,
     /// Present with other bytes.
-    Modified { actual_size: u64, actual_sha256: String },
+    Modified {
+        actual_size: u64,
+        actual_sha256: String,
+    },
     /// A folder or other non-file sits at the destination.
     NotAFile,
     /// The destination escapes the project (symlink) or is a symlink.
-    Unsafe { reason: String },
+    Unsafe {
+        reason: String,
+    },
     /// Present but could not be read: an error, not drift.
-    Unreadable { reason: String },
+    Unreadable {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -156,7 +163,10 @@ mod tests {
         std::fs::write(dir.path().join("static/a.js"), "alpha!").unwrap();
         std::fs::remove_file(dir.path().join("static/b.js")).unwrap();
         let checks = verify_files(dir.path(), &lock);
-        assert!(matches!(checks[0].status, FileStatus::Modified { actual_size: 6, .. }));
+        assert!(matches!(
+            checks[0].status,
+            FileStatus::Modified { actual_size: 6, .. }
+        ));
         assert_eq!(checks[1].status, FileStatus::Missing);
     }
 
