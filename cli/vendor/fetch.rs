@@ -238,6 +238,7 @@ impl Fetcher {
                         dir.display()
                     ))
                 })?;
+            super::project::readable(tmp.as_file());
             prepared.push((job, target, tmp));
         }
         let multi = self.printer.multi_progress();

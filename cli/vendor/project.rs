@@ -81,6 +81,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .prefix(&format!(".{name}.devenv-tmp-"))
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    readable(tmp.as_file());
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", tmp.path().display()))?;
@@ -89,6 +90,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot replace {}", path.display()))?;
     sync_dir(dir);
     Ok(())
+}
+
+/// Temp files are created 0600; vendored files, manifest and lock are ordinary repository
+/// files, so make them 0644 like any file a user would create.
+pub fn readable(file: &std::fs::File) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    #[cfg(not(unix))]
+    let _ = file;
 }
 
 /// fsync a folder so a rename in it survives a crash (best effort; not all systems allow it).

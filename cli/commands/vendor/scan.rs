@@ -41,6 +41,8 @@ pub async fn run(args: ScanArgs, settings: Settings) -> anyhow::Result<ExitStatu
             .collect(),
         exclude: opts.scan_exclude.clone(),
         vendored,
+        vendor_dir: Some(std::path::PathBuf::from(&opts.dest_dir))
+            .filter(|d| !d.as_os_str().is_empty()),
     };
     let report: ScanReport = tokio::task::spawn_blocking(move || scan(&scan_opts)).await??;
     if printer.json() {

@@ -48,6 +48,9 @@ pub struct ScanOptions {
     pub exclude: Vec<String>,
     /// Absolute paths of vendored files (skipped).
     pub vendored: HashSet<PathBuf>,
+    /// Folders ending with this relative path are skipped wherever they are (`static/vendor`),
+    /// so a template tree with its own vendored files scans clean from above.
+    pub vendor_dir: Option<PathBuf>,
 }
 
 /// Line (1-based) and column (1-based, in characters) of a byte offset.
@@ -127,9 +130,14 @@ pub fn scan(opts: &ScanOptions) -> anyhow::Result<ScanReport> {
     builder
         .overrides(overrides.build()?)
         .require_git(false)
-        .filter_entry(|e| {
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && SKIP_DIRS.iter().any(|d| e.file_name() == *d))
+        .filter_entry({
+            let vendor_dir = opts.vendor_dir.clone();
+            move |e| {
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                !(is_dir
+                    && (SKIP_DIRS.iter().any(|d| e.file_name() == *d)
+                        || vendor_dir.as_ref().is_some_and(|v| e.path().ends_with(v))))
+            }
         });
     let findings = Mutex::new(Vec::new());
     let scanned = std::sync::atomic::AtomicUsize::new(0);
