@@ -7,6 +7,7 @@ pub mod down;
 pub mod exec;
 pub mod init;
 pub mod logs;
+pub mod prefetch;
 pub mod ps;
 pub mod restart;
 pub mod start;
@@ -30,6 +31,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitSta
         Command::Stop(args) => stop::run(args, settings).await,
         Command::Config(args) => config::run(args, settings).await,
         Command::Init(args) => init::run(args, settings).await,
+        Command::Prefetch(args) => prefetch::run(args, settings).await,
         Command::Vendor(args) => vendor::run(args, settings).await,
         Command::Db(args) => db::run(args, settings).await,
     }

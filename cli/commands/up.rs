@@ -11,7 +11,8 @@ use crate::stack::{PullPolicy, UpOptions};
   devenv up                      start everything, wait until healthy
   devenv up web                  start `web` and what it depends on
   devenv up --build              rebuild images from their Dockerfiles first
-  devenv up --pull never         never pull; fail if an image is missing")]
+  devenv up --pull never         never pull; fail if an image is missing
+  devenv up --offline            no network at all; fail fast naming what is missing")]
 pub struct UpArgs {
     /// Services to start (with their dependencies); default: all.
     pub services: Vec<String>,
@@ -33,17 +34,24 @@ pub struct UpArgs {
     /// Remove containers of services no longer in the compose file.
     #[arg(long)]
     pub remove_orphans: bool,
+    /// Never touch the network: no pulls, builds from local images only, no asset fetches.
+    /// Fails at once naming everything missing.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 pub async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
     let project = super::load_project(&settings, &args.services)?;
     let engine = crate::docker::Engine::connect().await?;
+    if args.offline {
+        crate::offline::ensure_local(&engine, &project, &args.services, &settings).await?;
+    }
     let opts = UpOptions {
         services: args.services,
         build: args.build,
         no_build: args.no_build,
-        pull: args.pull,
+        pull: if args.offline { PullPolicy::Never } else { args.pull },
         wait_timeout: Duration::from_secs(args.wait_timeout),
         force_recreate: args.force_recreate,
         remove_orphans: args.remove_orphans,

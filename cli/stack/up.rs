@@ -15,7 +15,7 @@ use super::{ProjectLock, ports};
 use crate::compose::{Condition, Project, Service};
 use crate::docker::spec::{self, labels};
 use crate::docker::{
-    BuildRequest, ContainerEvent, ContainerInfo, ContainerState, DockerError, Engine,
+    ContainerEvent, ContainerInfo, ContainerState, DockerError, Engine,
     NetworkRequest, VolumeRequest,
 };
 use crate::error::Hinted;
@@ -211,7 +211,7 @@ async fn ensure_images(
     for name in selected {
         let svc = project.service(name)?;
         let image = spec::image_name(&project.name, name, svc);
-        if let Some(build) = &svc.build {
+        if svc.build.is_some() {
             let present = engine.image_id(&image).await?;
             let policy_build = svc.pull_policy.as_deref() == Some("build");
             let id = match present {
@@ -224,25 +224,8 @@ async fn ensure_images(
                     .into());
                 }
                 _ => {
-                    let req = BuildRequest {
-                        service: name.clone(),
-                        image: image.clone(),
-                        context: build.context.clone(),
-                        dockerfile: build.dockerfile.clone(),
-                        args: build
-                            .args
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                        target: build.target.clone(),
-                        labels: build
-                            .labels
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                        pull: build.pull || opts.pull == PullPolicy::Always,
-                        no_cache: build.no_cache,
-                    };
+                    let req = super::build_request(project, name, svc, opts.pull == PullPolicy::Always)
+                        .expect("a service with `build:` has a build request");
                     let id = engine.build(&req, printer).await?;
                     printer.status("Built", format!("`{image}`"));
                     id
