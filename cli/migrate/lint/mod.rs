@@ -1,0 +1,1 @@
+//! `db lint`: placeholder while the rules are written.
