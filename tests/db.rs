@@ -348,3 +348,108 @@ fn new_reset_and_dump() {
     let out = ctx.devenv(&["db", "dump"]).success();
     assert!(out.stdout.contains("CREATE TABLE public.users"), "{}", out.stdout);
 }
+
+// ---- db lint (no server needed) ----
+
+fn lint_fixture() -> TestContext {
+    let ctx = TestContext::new();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/db/lint");
+    for entry in walkdir::WalkDir::new(&src).into_iter().filter_map(Result::ok) {
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+            ctx.write(&rel, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    ctx
+}
+
+fn rules_by_file(json: &serde_json::Value) -> Vec<String> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{}:{}:{}", f["file"].as_str().unwrap(), f["line"], f["rule"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn lint_flags_unsafe_sql_and_passes_safe_files() {
+    let ctx = lint_fixture();
+    let out = ctx.devenv(&["--json", "db", "lint", "--dir", "sql"]).assert_code(1);
+    let json = out.json();
+    assert_eq!(json["files"], 5);
+    assert_eq!(
+        rules_by_file(&json),
+        vec![
+            "sql/0003_unsafe.sql:1:drop-column",
+            "sql/0003_unsafe.sql:2:rename-column",
+            "sql/0003_unsafe.sql:3:change-column-type",
+            "sql/0003_unsafe.sql:5:create-index-non-concurrently",
+            "sql/0003_unsafe.sql:6:add-required-column",
+        ]
+    );
+    let first = &json["findings"][0];
+    assert!(first["why"].as_str().unwrap().contains("running now"));
+    assert!(first["safe"].as_str().unwrap().contains("devenv:cleanup"));
+    // Human output: file:line, rule id, why and the safe sequence.
+    let out = ctx.devenv(&["db", "lint", "--dir", "sql"]).assert_code(1);
+    assert!(out.stdout.contains("sql/0003_unsafe.sql:1: error[drop-column] DROP COLUMN users.nickname"), "{}", out.stdout);
+    assert!(out.stdout.contains("    instead: "), "{}", out.stdout);
+    // Safe files alone are clean.
+    ctx.devenv(&["db", "lint", "sql/0001_create_users.sql", "sql/0002_expand.sql", "sql/0005_concurrent.sql"])
+        .success();
+}
+
+#[test]
+fn lint_reads_alembic_upgrade_only() {
+    let ctx = lint_fixture();
+    let json = ctx.devenv(&["--json", "db", "lint", "--dir", "alembic"]).assert_code(1).json();
+    assert_eq!(
+        rules_by_file(&json),
+        vec![
+            "alembic/versions/3c4d_unsafe.py:13:drop-column",
+            "alembic/versions/3c4d_unsafe.py:14:add-required-column",
+            "alembic/versions/3c4d_unsafe.py:15:rename-column",
+            "alembic/versions/3c4d_unsafe.py:16:create-index-non-concurrently",
+            "alembic/versions/3c4d_unsafe.py:19:add-foreign-key-not-valid",
+        ]
+    );
+}
+
+#[test]
+fn lint_warns_on_unreadable_sql_without_failing() {
+    let ctx = TestContext::new();
+    ctx.write("migrations/1_odd.sql", "SELECT $$ never closed\n");
+    ctx.write("migrations/2_style.sql", "CREATE TABLE t (doc json);\n");
+    let json = ctx.devenv(&["--json", "db", "lint"]).success().json();
+    assert_eq!(json["warnings"], 1);
+    assert_eq!(json["style"], 1);
+    assert_eq!(json["errors"], 0);
+}
+
+#[test]
+fn lint_base_only_checks_files_added_since_the_ref() {
+    let ctx = TestContext::new();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(ctx.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    ctx.write("migrations/1_old.sql", "ALTER TABLE t DROP COLUMN a;\n");
+    git(&["add", "."]);
+    git(&["commit", "-qm", "old"]);
+    ctx.write("migrations/2_new.sql", "ALTER TABLE t ADD COLUMN b text;\n");
+    ctx.devenv(&["db", "lint", "--base", "main"]).success();
+    ctx.write("migrations/3_new.sql", "ALTER TABLE t RENAME TO u;\n");
+    let json = ctx.devenv(&["--json", "db", "lint", "--base", "main"]).assert_code(1).json();
+    assert_eq!(rules_by_file(&json), vec!["migrations/3_new.sql:1:rename-table"]);
+    ctx.devenv(&["db", "lint", "--base", "no-such-ref"]).assert_code(1);
+}
