@@ -93,6 +93,8 @@ pub enum Command {
     Stop(commands::stop::StopArgs),
     /// Print the resolved compose model (after merge, interpolation and profiles).
     Config(commands::config::ConfigArgs),
+    /// Scaffold a working app (Flask + PostgreSQL) from an embedded template.
+    Init(commands::init::InitArgs),
     /// Manage vendored JS/CSS assets pinned by checksum.
     Vendor(commands::vendor::VendorArgs),
     /// Database migrations: migrate, status, new, lint, wait, reset, dump, shell.

@@ -12,7 +12,10 @@ pub mod docker;
 pub mod env_vars;
 pub mod error;
 pub mod migrate;
+pub mod offline;
+pub mod scaffold;
 pub mod settings;
+pub mod stack;
 pub mod ui;
 pub mod vendor;
 

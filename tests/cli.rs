@@ -38,3 +38,25 @@ fn bad_devenv_yaml_names_file_line_and_column() {
     assert!(out.stderr.contains("devenv.yaml:3:"), "{}", out.stderr);
     assert!(out.stderr.contains("colour"), "{}", out.stderr);
 }
+
+#[test]
+fn an_unreachable_engine_is_one_clear_line_within_5_seconds() {
+    let mut ctx = TestContext::new();
+    ctx.env("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+    ctx.write("compose.yaml", "services:\n  web:\n    image: busybox\n");
+    let start = std::time::Instant::now();
+    let out = ctx.devenv(&["ps"]).assert_code(2);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        out.stderr
+            .contains("cannot connect to the Docker engine at `unix:///nonexistent/docker.sock`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("hint: is the Docker daemon running?"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}

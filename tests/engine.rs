@@ -1,1 +1,361 @@
-//! Integration tests: engine.
+//! Integration tests: the stack engine against the real Docker engine and the local test
+//! images (`tests/images/build.sh`). Each test has its own project name and cleans up.
+
+use std::io::{Read, Write};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::TestContext;
+use crate::require_containers;
+
+const BUSYBOX: &str = "devenv-test/busybox:latest";
+const POSTGRES: &str = "devenv-test/postgres:15";
+
+/// The 3-service stack from the issue: PostgreSQL with a healthcheck, a web service that
+/// waits for it and publishes a port, and a worker.
+fn three_service_stack(worker_message: &str) -> String {
+    format!(
+        r#"services:
+  db:
+    image: {POSTGRES}
+    environment:
+      POSTGRES_PASSWORD: secret
+      POSTGRES_DB: app
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U postgres -d app"]
+      interval: 1s
+      timeout: 3s
+      retries: 30
+    volumes:
+      - dbdata:/var/lib/postgresql/data
+  web:
+    image: {BUSYBOX}
+    command: ["sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    ports:
+      - "127.0.0.1::8080"
+    depends_on:
+      db:
+        condition: service_healthy
+  worker:
+    image: {BUSYBOX}
+    command: ["sh", "-c", "echo {worker_message}; exec sleep 3600"]
+    stop_grace_period: 2s
+    depends_on:
+      - db
+volumes:
+  dbdata:
+"#
+    )
+}
+
+/// Removes the project's containers, networks and volumes even when a test fails.
+struct Cleanup<'a>(&'a TestContext);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.devenv_p(&["down", "--volumes", "--timeout", "0"]);
+    }
+}
+
+fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("run docker");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn container_ids(ctx: &TestContext) -> Vec<(String, String)> {
+    let out = ctx.devenv_p(&["ps", "--json", "--all"]).success();
+    let mut ids: Vec<(String, String)> = out
+        .json()
+        .as_array()
+        .expect("ps --json is an array")
+        .iter()
+        .map(|c| {
+            (
+                c["Service"].as_str().unwrap().to_string(),
+                c["ID"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn http_get(url: &str) -> String {
+    let addr = url.trim_start_matches("http://");
+    let mut stream =
+        std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(stream, "GET / HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut body = String::new();
+    let _ = stream.read_to_string(&mut body);
+    body
+}
+
+#[test]
+fn three_service_stack_up_is_idempotent_recreates_only_changes_and_down_keeps_volumes() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    ctx.write("compose.yaml", three_service_stack("v1"));
+
+    let out = ctx.devenv_p(&["up"]).success();
+    let url = out
+        .stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in the summary:\n{}\n{}", out.stdout, out.stderr));
+    assert!(
+        http_get(url).contains("hello-from-web"),
+        "web answers at {url}"
+    );
+
+    // Every service is up, the database healthy.
+    let ps = ctx.devenv_p(&["ps", "--json"]).success().json();
+    let ps = ps.as_array().unwrap();
+    assert_eq!(ps.len(), 3, "{ps:?}");
+    let db = ps.iter().find(|c| c["Service"] == "db").unwrap();
+    assert_eq!(db["Health"], "healthy");
+
+    // docker-compose sees what devenv started (standard labels).
+    if Command::new("docker-compose")
+        .arg("version")
+        .output()
+        .is_ok()
+    {
+        let out = Command::new("docker-compose")
+            .args(["-p", &ctx.project, "ps"])
+            .current_dir(ctx.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        for svc in ["db", "web", "worker"] {
+            assert!(
+                text.contains(&format!("{}-{svc}-1", ctx.project)),
+                "docker-compose ps misses {svc}:\n{text}"
+            );
+        }
+    }
+
+    // A warm `up` recreates nothing.
+    let before = container_ids(&ctx);
+    let warm = ctx.devenv_p(&["up"]).success();
+    assert!(
+        !warm.stderr.contains("Recreated") && !warm.stderr.contains("Started"),
+        "{}",
+        warm.stderr
+    );
+    assert_eq!(before, container_ids(&ctx));
+
+    // A changed service is recreated alone.
+    ctx.write("compose.yaml", three_service_stack("v2"));
+    let changed = ctx.devenv_p(&["up"]).success();
+    assert!(changed.stderr.contains("Recreated"), "{}", changed.stderr);
+    let after = container_ids(&ctx);
+    for ((svc, old), (_, new)) in before.iter().zip(&after) {
+        if svc == "worker" {
+            assert_ne!(old, new, "worker must be recreated");
+        } else {
+            assert_eq!(old, new, "{svc} must be left alone");
+        }
+    }
+    let logs = ctx.devenv_p(&["logs", "worker"]).success();
+    assert!(logs.stdout.contains("v2"), "{}", logs.stdout);
+
+    // `down` keeps the named volume; `down --volumes` removes it.
+    let volume = format!("{}_dbdata", ctx.project);
+    ctx.devenv_p(&["down", "--timeout", "1"]).success();
+    assert!(container_ids(&ctx).is_empty());
+    assert!(
+        docker(&["volume", "ls", "-q"]).lines().any(|v| v == volume),
+        "volume kept"
+    );
+    ctx.devenv_p(&["down", "--volumes"]).success();
+    assert!(
+        !docker(&["volume", "ls", "-q"]).lines().any(|v| v == volume),
+        "volume removed"
+    );
+}
+
+#[test]
+fn one_shot_service_gates_its_dependents() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    let stack = |code: u8| {
+        format!(
+            "services:\n  migrate:\n    image: {BUSYBOX}\n    command: [\"sh\", \"-c\", \"echo migrating; echo done > /tmp/x; exit {code}\"]\n  app:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n"
+        )
+    };
+    ctx.write("compose.yaml", stack(0));
+    ctx.devenv_p(&["up"]).success();
+    let ps = ctx.devenv_p(&["ps", "--json", "--all"]).success().json();
+    let state = |svc: &str| {
+        ps.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["Service"] == svc)
+            .unwrap()["State"]
+            .clone()
+    };
+    assert_eq!(state("migrate"), "exited");
+    assert_eq!(state("app"), "running");
+    // Warm: the completed one-shot is not run again.
+    let warm = ctx.devenv_p(&["up"]).success();
+    assert!(!warm.stderr.contains("Started"), "{}", warm.stderr);
+
+    // A failing one-shot stops `up` with its output, and its dependent never starts.
+    ctx.devenv_p(&["down", "--timeout", "0"]).success();
+    ctx.write("compose.yaml", stack(3));
+    let out = ctx.devenv_p(&["up"]).assert_code(1);
+    assert!(
+        out.stderr.contains("`migrate` exited with code 3"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("migrating"),
+        "last log lines shown: {}",
+        out.stderr
+    );
+    let ps = ctx.devenv_p(&["ps", "--json", "--all"]).success().json();
+    assert!(
+        !ps.as_array().unwrap().iter().any(|c| c["Service"] == "app"),
+        "{ps}"
+    );
+}
+
+#[test]
+fn a_service_that_never_gets_healthy_fails_with_its_health_log() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    ctx.write(
+        "compose.yaml",
+        format!(
+            "services:\n  sick:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    healthcheck:\n      test: [\"CMD-SHELL\", \"echo not-ready-yet; exit 1\"]\n      interval: 1s\n      retries: 100\n"
+        ),
+    );
+    let start = Instant::now();
+    let out = ctx.devenv_p(&["up", "--wait-timeout", "4"]).assert_code(1);
+    assert!(start.elapsed() < Duration::from_secs(30));
+    assert!(out.stderr.contains("not ready within 4s"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not-ready-yet"),
+        "health log shown: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_busy_host_port_names_its_holder() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    ctx.write(
+        "compose.yaml",
+        format!("services:\n  web:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    ports:\n      - \"127.0.0.1:{port}:80\"\n"),
+    );
+    let out = ctx.devenv_p(&["up"]).assert_code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("host port {port} is already in use")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("pid {}", std::process::id())),
+        "names the holder: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("hint:"), "{}", out.stderr);
+}
+
+#[test]
+fn a_missing_image_that_cannot_be_pulled_says_how_to_get_it() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    ctx.write(
+        "compose.yaml",
+        "services:\n  ghost:\n    image: devenv-test/does-not-exist:1\n",
+    );
+    let out = ctx.devenv_p(&["up", "--pull", "never"]).assert_code(1);
+    assert!(
+        out.stderr
+            .contains("`devenv-test/does-not-exist:1` is not available locally"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("devenv prefetch"), "{}", out.stderr);
+    // With pulling allowed there is no registry here: a clear error, not a hang or panic.
+    let out = ctx.devenv_p(&["up"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("could not be pulled"), "{}", out.stderr);
+}
+
+#[test]
+fn builds_honour_dockerignore_and_a_failing_step_is_shown() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    ctx.write(
+        "app/Dockerfile",
+        format!("FROM {BUSYBOX}\nCOPY . /app\nCMD [\"sleep\", \"3600\"]\n"),
+    );
+    ctx.write("app/.dockerignore", "secret.txt\n");
+    ctx.write("app/secret.txt", "do not send");
+    ctx.write("app/main.txt", "hello");
+    ctx.write("compose.yaml", "services:\n  app:\n    build: ./app\n");
+    ctx.devenv_p(&["up"]).success();
+    let ls = ctx
+        .devenv_p(&["exec", "-T", "app", "--", "ls", "/app"])
+        .success();
+    assert!(ls.stdout.contains("main.txt"), "{}", ls.stdout);
+    assert!(
+        !ls.stdout.contains("secret.txt"),
+        ".dockerignore honoured: {}",
+        ls.stdout
+    );
+    // exec passes the exit code through.
+    ctx.devenv_p(&["exec", "-T", "app", "--", "sh", "-c", "exit 7"])
+        .assert_code(7);
+
+    ctx.write(
+        "app/Dockerfile",
+        format!("FROM {BUSYBOX}\nRUN echo about-to-fail && false\n"),
+    );
+    let out = ctx.devenv_p(&["up", "--build"]).assert_code(1);
+    assert!(out.stderr.contains("failed to build"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("RUN echo about-to-fail && false"),
+        "failing step shown: {}",
+        out.stderr
+    );
+    let _ = docker(&["rmi", "-f", &format!("{}-app", ctx.project)]);
+}
+
+#[test]
+fn down_stops_containers_that_ignore_sigterm_in_one_grace_period() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    // busybox `sleep` as PID 1 ignores SIGTERM: each container needs its full grace period.
+    let mut compose = String::from("services:\n");
+    for i in 0..3 {
+        compose.push_str(&format!("  s{i}:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 3s\n"));
+    }
+    ctx.write("compose.yaml", compose);
+    ctx.devenv_p(&["up"]).success();
+    let start = Instant::now();
+    ctx.devenv_p(&["down"]).success();
+    let took = start.elapsed();
+    // Three containers in parallel: about one grace period (3 s), far from three (9 s).
+    assert!(took < Duration::from_secs(7), "down took {took:?}");
+}

@@ -1,11 +1,33 @@
-//! `devenv restart`.
+//! `devenv restart`: restart service containers.
 
 use crate::error::ExitStatus;
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
-pub struct RestartArgs {}
+#[command(after_help = "Examples:
+  devenv restart                 every service
+  devenv restart web worker      only these")]
+pub struct RestartArgs {
+    /// Services; default: all.
+    pub services: Vec<String>,
+    /// Seconds to wait for a container to stop before killing it.
+    #[arg(short = 't', long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+}
 
-pub async fn run(_args: RestartArgs, _settings: Settings) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`devenv restart` is not implemented yet")
+pub async fn run(args: RestartArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+    let (name, project) = super::project_name_and_model(&settings)?;
+    let engine = crate::docker::Engine::connect().await?;
+    let containers =
+        super::selected_containers(&engine, &name, project.as_ref(), &args.services).await?;
+    super::stop_containers(
+        &engine,
+        &containers,
+        project.as_ref(),
+        args.timeout,
+        &settings.printer,
+    )
+    .await?;
+    super::start_containers(&engine, &containers, &settings.printer).await?;
+    Ok(ExitStatus::Success)
 }

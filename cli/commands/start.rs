@@ -1,11 +1,22 @@
-//! `devenv start`.
+//! `devenv start`: start existing, stopped service containers.
 
 use crate::error::ExitStatus;
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
-pub struct StartArgs {}
+#[command(after_help = "Examples:
+  devenv start                 every service
+  devenv start web worker      only these")]
+pub struct StartArgs {
+    /// Services; default: all.
+    pub services: Vec<String>,
+}
 
-pub async fn run(_args: StartArgs, _settings: Settings) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`devenv start` is not implemented yet")
+pub async fn run(args: StartArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+    let (name, project) = super::project_name_and_model(&settings)?;
+    let engine = crate::docker::Engine::connect().await?;
+    let containers =
+        super::selected_containers(&engine, &name, project.as_ref(), &args.services).await?;
+    super::start_containers(&engine, &containers, &settings.printer).await?;
+    Ok(ExitStatus::Success)
 }

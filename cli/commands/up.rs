@@ -1,11 +1,77 @@
-//! `devenv up`.
+//! `devenv up`: create and start the stack, return when it is running and healthy.
 
-use crate::error::ExitStatus;
+use std::time::Duration;
+
+use crate::error::{ExitStatus, Hinted};
 use crate::settings::Settings;
+use crate::stack::{PullPolicy, UpOptions};
 
 #[derive(Debug, clap::Args)]
-pub struct UpArgs {}
+#[command(after_help = "Examples:
+  devenv up                      start everything, wait until healthy
+  devenv up web                  start `web` and what it depends on
+  devenv up --build              rebuild images from their Dockerfiles first
+  devenv up --pull never         never pull; fail if an image is missing")]
+pub struct UpArgs {
+    /// Services to start (with their dependencies); default: all.
+    pub services: Vec<String>,
+    /// Build images before starting, even if they exist.
+    #[arg(long, conflicts_with = "no_build")]
+    pub build: bool,
+    /// Don't build images; fail if one is missing.
+    #[arg(long)]
+    pub no_build: bool,
+    /// When to pull images.
+    #[arg(long, value_enum, default_value_t = PullPolicy::Missing)]
+    pub pull: PullPolicy,
+    /// Seconds to wait for every service to be running and healthy.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub wait_timeout: u64,
+    /// Recreate containers even if their configuration is unchanged.
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// Remove containers of services no longer in the compose file.
+    #[arg(long)]
+    pub remove_orphans: bool,
+}
 
-pub async fn run(_args: UpArgs, _settings: Settings) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`devenv up` is not implemented yet")
+pub async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+    let printer = settings.printer.clone();
+    let project = super::load_project(&settings, &args.services)?;
+    let engine = crate::docker::Engine::connect().await?;
+    let opts = UpOptions {
+        services: args.services,
+        build: args.build,
+        no_build: args.no_build,
+        pull: args.pull,
+        wait_timeout: Duration::from_secs(args.wait_timeout),
+        force_recreate: args.force_recreate,
+        remove_orphans: args.remove_orphans,
+    };
+    let report = tokio::select! {
+        r = crate::stack::up(&engine, &project, &opts, &printer) => r?,
+        _ = tokio::signal::ctrl_c() => {
+            return Err(Hinted::user("interrupted: containers already started keep running")
+                .with_hint("run `devenv up` again to finish, or `devenv down` to stop everything")
+                .into());
+        }
+    };
+    if printer.json() {
+        printer.json_value(&report)?;
+        return Ok(ExitStatus::Success);
+    }
+    printer.status(
+        "Ready",
+        format!(
+            "project `{}` ({} services)",
+            report.project,
+            report.services.len()
+        ),
+    );
+    for s in &report.services {
+        for url in &s.urls {
+            printer.data(format!("{:<16} {url}", s.service));
+        }
+    }
+    Ok(ExitStatus::Success)
 }

@@ -1,0 +1,139 @@
+//! `ComposeError`: everything that can be wrong with a compose project, each with where.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::error::{Diagnose, Kind};
+
+/// Where in which file (line and column 1-based, when known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn at(location: &Option<Location>) -> String {
+    match location {
+        Some(l) => format!("{l}: "),
+        None => String::new(),
+    }
+}
+
+/// Errors from loading a compose project. All are the user's to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// No compose file in the project folder or above it.
+    #[error("no compose file found in `{}` or any parent folder", dir.display())]
+    NotFound { dir: PathBuf },
+    /// A file named by `-f` or `COMPOSE_FILE` (or `--env-file`, `env_file:`) is missing or unreadable.
+    #[error("cannot read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Malformed YAML; `snippet` is the offending line with a caret under the column.
+    #[error("{location}: {message}{snippet}")]
+    Syntax {
+        location: Location,
+        message: String,
+        snippet: String,
+    },
+    /// A key compose does not know (or that is misspelled).
+    #[error("{}unknown key `{key}` in {context}", at(location))]
+    UnknownKey {
+        location: Option<Location>,
+        key: String,
+        context: String,
+        suggestion: Option<String>,
+    },
+    /// A value of the wrong type or shape.
+    #[error("{}{message}", at(location))]
+    Invalid {
+        location: Option<Location>,
+        message: String,
+    },
+    /// `${VAR:?message}` with VAR unset (or empty), or a malformed `${...}`.
+    #[error("{}{message}", at(location))]
+    Interpolation {
+        location: Option<Location>,
+        message: String,
+    },
+    /// A service name that is not in the project.
+    #[error("no such service `{name}`")]
+    UnknownService {
+        name: String,
+        suggestion: Option<String>,
+        /// Defined, but only under a profile that is not enabled.
+        profiles: Vec<String>,
+    },
+    /// A `depends_on` cycle, listed in order with the first service repeated at the end.
+    #[error("dependency cycle: {}", cycle.join(" -> "))]
+    Cycle { cycle: Vec<String> },
+}
+
+impl Diagnose for ComposeError {
+    fn kind(&self) -> Kind {
+        Kind::User
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            ComposeError::NotFound { .. } => Some(
+                "create compose.yaml, run devenv in the project folder (or pass -C DIR), or name files with -f"
+                    .into(),
+            ),
+            ComposeError::Read { .. } => {
+                Some("check the path given with -f, COMPOSE_FILE, --env-file or env_file:".into())
+            }
+            ComposeError::UnknownKey { suggestion, .. } => Some(match suggestion {
+                Some(s) => format!("did you mean `{s}`? (see docs/compose.md for supported keys)"),
+                None => "see docs/compose.md for the keys devenv supports".into(),
+            }),
+            ComposeError::Interpolation { .. } => {
+                Some("set the variable in the environment or in `.env` beside compose.yaml".into())
+            }
+            ComposeError::UnknownService {
+                suggestion,
+                profiles,
+                ..
+            } => {
+                if !profiles.is_empty() {
+                    Some(format!(
+                        "it is only enabled with --profile {} (or COMPOSE_PROFILES)",
+                        profiles.join(" / --profile ")
+                    ))
+                } else {
+                    suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))
+                }
+            }
+            ComposeError::Cycle { .. } => {
+                Some("remove one of the `depends_on` entries in the cycle".into())
+            }
+            ComposeError::Syntax { .. } | ComposeError::Invalid { .. } => None,
+        }
+    }
+}
+
+impl ComposeError {
+    pub(crate) fn invalid(location: Option<Location>, message: impl Into<String>) -> Self {
+        ComposeError::Invalid {
+            location,
+            message: message.into(),
+        }
+    }
+}

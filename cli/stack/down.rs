@@ -1,0 +1,89 @@
+//! `down`: stop in reverse dependency order (each level in parallel, each container with its
+//! own stop signal and grace period), remove containers and networks, volumes on request.
+
+use std::time::Duration;
+
+use crate::compose::Project;
+use crate::docker::{ContainerInfo, Engine};
+use crate::ui::Printer;
+
+#[derive(Debug, Clone, Default)]
+pub struct DownOptions {
+    pub volumes: bool,
+    pub remove_orphans: bool,
+    /// Overrides every service's `stop_grace_period`.
+    pub timeout: Option<Duration>,
+}
+
+/// Tear down project `name`; `project` (the model) gives order and grace periods when known.
+pub async fn down(
+    engine: &Engine,
+    name: &str,
+    project: Option<&Project>,
+    opts: &DownOptions,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let _lock = super::ProjectLock::acquire(name, "down", printer).await?;
+    let containers: Vec<ContainerInfo> = engine.project_containers(name, true).await?;
+    let services: Vec<String> = {
+        let mut s: Vec<String> = containers.iter().map(|c| c.service.clone()).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let in_model = |svc: &str| {
+        project.is_none_or(|p| {
+            p.services.contains_key(svc) || p.disabled_services.iter().any(|d| d == svc)
+        })
+    };
+    let orphans: Vec<&str> = services
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !in_model(s))
+        .collect();
+    if !orphans.is_empty() && !opts.remove_orphans {
+        printer.warn(format!(
+            "found orphan containers for services {} in project `{name}`; run with `--remove-orphans` to remove them",
+            orphans.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for level in super::stop_levels(project, &services) {
+        let batch: Vec<&ContainerInfo> = containers
+            .iter()
+            .filter(|c| level.contains(&c.service) && (in_model(&c.service) || opts.remove_orphans))
+            .collect();
+        let stops = batch.iter().map(|c| async move {
+            let grace = opts
+                .timeout
+                .or_else(|| {
+                    project
+                        .and_then(|p| p.services.get(&c.service))
+                        .and_then(|s| s.stop_grace_period)
+                })
+                .unwrap_or(Duration::from_secs(10));
+            if c.state == crate::docker::ContainerState::Running {
+                printer.status("Stopping", format!("`{}`", c.name));
+                engine
+                    .stop(&c.name, grace.as_secs().min(i32::MAX as u64) as i32)
+                    .await?;
+            }
+            engine.remove(&c.name, true, false).await?;
+            printer.status("Removed", format!("`{}`", c.name));
+            anyhow::Ok(())
+        });
+        for r in futures_util::future::join_all(stops).await {
+            r?;
+        }
+    }
+    for net in engine.project_networks(name).await? {
+        engine.remove_network(&net).await?;
+        printer.status("Removed", format!("network `{net}`"));
+    }
+    if opts.volumes {
+        for vol in engine.project_volumes(name).await? {
+            engine.remove_volume(&vol).await?;
+            printer.status("Removed", format!("volume `{vol}`"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! One `up`/`down` at a time per project: an advisory file lock that names its holder.
+
+use std::io::{Read, Seek, Write};
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+
+use crate::ui::Printer;
+
+/// Held for the life of the value; the kernel releases it if the process dies.
+#[derive(Debug)]
+pub struct ProjectLock {
+    _file: std::fs::File,
+}
+
+fn lock_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("devenv-locks")
+}
+
+fn try_flock(file: &std::fs::File, block: bool) -> bool {
+    let flags = libc::LOCK_EX | if block { 0 } else { libc::LOCK_NB };
+    // SAFETY: flock on a descriptor we own.
+    unsafe { libc::flock(file.as_raw_fd(), flags) == 0 }
+}
+
+impl ProjectLock {
+    /// Take the project's lock, waiting (and saying who holds it) when another run has it.
+    pub async fn acquire(project: &str, verb: &str, printer: &Printer) -> anyhow::Result<Self> {
+        let dir = lock_dir();
+        fs_err::create_dir_all(&dir)?;
+        let path = dir.join(format!("{project}.lock"));
+        let mut file = fs_err::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?
+            .into_parts()
+            .0;
+        if !try_flock(&file, false) {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            printer.status(
+                "Waiting",
+                format!(
+                    "for another devenv run on project `{project}` to finish ({})",
+                    if holder.is_empty() {
+                        "holder unknown".to_string()
+                    } else {
+                        holder.to_string()
+                    }
+                ),
+            );
+            file = tokio::task::spawn_blocking(move || {
+                try_flock(&file, true);
+                file
+            })
+            .await?;
+        }
+        file.set_len(0)?;
+        file.rewind()?;
+        let _ = write!(file, "`devenv {verb}`, pid {}", std::process::id());
+        let _ = file.flush();
+        Ok(Self { _file: file })
+    }
+}

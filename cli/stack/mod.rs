@@ -1,0 +1,69 @@
+//! The stack engine: converge a compose project onto the Docker engine (`up`), tear it down
+//! (`down`), and report on it (`ps`). Uses the `docker` facade for every engine call and the
+//! `compose` model for what should exist; holds no global state (everything is keyed by
+//! project name, so one compose file can run as several projects at once).
+
+mod down;
+mod lock;
+mod oneoff;
+mod ports;
+mod up;
+mod wait;
+
+pub use down::{DownOptions, down};
+pub use lock::ProjectLock;
+pub use oneoff::run_oneoff;
+pub use up::{PullPolicy, ServiceReport, UpOptions, UpReport, up};
+
+use crate::compose::Project;
+use crate::docker::{ContainerInfo, Engine};
+
+/// The project's service containers (not one-offs), running or not.
+pub async fn service_containers(
+    engine: &Engine,
+    project: &str,
+) -> anyhow::Result<Vec<ContainerInfo>> {
+    let mut list: Vec<ContainerInfo> = engine
+        .project_containers(project, true)
+        .await?
+        .into_iter()
+        .filter(|c| !c.oneoff)
+        .collect();
+    list.sort_by(|a, b| (&a.service, a.number).cmp(&(&b.service, b.number)));
+    Ok(list)
+}
+
+/// The running container of a service (number 1 first), for `exec`, `db`, and friends.
+pub async fn running_container(
+    engine: &Engine,
+    project: &str,
+    service: &str,
+) -> anyhow::Result<Option<ContainerInfo>> {
+    Ok(service_containers(engine, project)
+        .await?
+        .into_iter()
+        .find(|c| c.service == service && c.state == crate::docker::ContainerState::Running))
+}
+
+/// Services in reverse start order (dependents first), grouped by level; services that
+/// have containers but are no longer in the model come first.
+pub fn stop_levels(project: Option<&Project>, services: &[String]) -> Vec<Vec<String>> {
+    let mut levels: Vec<Vec<String>> = match project.and_then(|p| p.start_levels(&[]).ok()) {
+        Some(mut l) => {
+            l.reverse();
+            l
+        }
+        None => Vec::new(),
+    };
+    let known: Vec<String> = levels.iter().flatten().cloned().collect();
+    let orphans: Vec<String> = services
+        .iter()
+        .filter(|s| !known.contains(s))
+        .cloned()
+        .collect();
+    if !orphans.is_empty() {
+        levels.insert(0, orphans);
+    }
+    levels.retain(|l| !l.is_empty());
+    levels
+}
