@@ -1,20 +1,93 @@
-//! `devenv db …`: one file per subcommand beside this one.
+//! `devenv db …`: one file per subcommand beside this one. Shared here: the connection
+//! flags and how the database URL is found (flag, `DATABASE_URL`, devenv.yaml).
+
+mod dump;
+mod engine;
+mod lint;
+mod migrate;
+mod new;
+mod reset;
+mod shell;
+mod status;
+mod wait;
+
+use std::path::PathBuf;
 
 use crate::error::ExitStatus;
+use crate::migrate::MigrateError;
+use crate::migrate::config::resolve_url;
+use crate::migrate::connect::Target;
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct DbArgs {
+    /// Connection URL (default: `DATABASE_URL`, then `database.url` in devenv.yaml).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Migrations folder (default: `database.dir` in devenv.yaml, else `migrations`).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: DbCommand,
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DbCommand {
-    /// Placeholder.
-    Todo,
+    /// Apply pending migrations (or run `database.command`), under the migration lock.
+    Migrate(migrate::MigrateArgs),
+    /// List migrations: applied, pending, changed, missing.
+    Status(status::StatusArgs),
+    /// Create the next migration file, empty.
+    New(new::NewArgs),
+    /// Check migrations for changes that break the running code or lock tables for long.
+    Lint(lint::LintArgs),
+    /// Wait until the database accepts connections.
+    Wait(wait::WaitArgs),
+    /// Drop and recreate the local database, then migrate.
+    Reset(reset::ResetArgs),
+    /// Print the schema (`pg_dump --schema-only`, inside the database container).
+    Dump(dump::DumpArgs),
+    /// Open `psql` on the database (inside the database container).
+    Shell(shell::ShellArgs),
 }
 
-pub async fn run(_args: DbArgs, _settings: Settings) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`devenv db` is not implemented yet")
+pub async fn run(args: DbArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+    let ctx = DbContext {
+        database_url: args.database_url,
+        dir: args.dir,
+    };
+    match args.command {
+        DbCommand::Migrate(a) => migrate::run(a, &ctx, settings).await,
+        DbCommand::Status(a) => status::run(a, &ctx, settings).await,
+        DbCommand::New(a) => new::run(a, &ctx, settings).await,
+        DbCommand::Lint(a) => lint::run(a, &ctx, settings).await,
+        DbCommand::Wait(a) => wait::run(a, &ctx, settings).await,
+        DbCommand::Reset(a) => reset::run(a, &ctx, settings).await,
+        DbCommand::Dump(a) => dump::run(a, &ctx, settings).await,
+        DbCommand::Shell(a) => shell::run(a, &ctx, settings).await,
+    }
+}
+
+/// The flags every `db` subcommand shares.
+pub(crate) struct DbContext {
+    database_url: Option<String>,
+    dir: Option<PathBuf>,
+}
+
+impl DbContext {
+    /// The migrations folder, absolute.
+    pub(crate) fn dir(&self, settings: &Settings) -> PathBuf {
+        match &self.dir {
+            Some(dir) => settings.project_dir.join(dir),
+            None => settings.project_dir.join(&settings.config.database.dir),
+        }
+    }
+
+    /// The database to talk to: `--database-url`, `DATABASE_URL`, `database.url`.
+    pub(crate) fn target(&self, settings: &Settings) -> Result<Target, MigrateError> {
+        match resolve_url(self.database_url.as_deref(), &settings.config.database) {
+            Some((url, source)) => Target::parse(&url, source),
+            None => Err(MigrateError::NoUrl),
+        }
+    }
 }

@@ -1,0 +1,87 @@
+//! `devenv db migrate`: apply pending SQL files, or run `database.command` under the lock.
+
+use crate::error::{ExitStatus, Hinted};
+use crate::migrate::apply::{self, MigrateOptions};
+use crate::migrate::command::{self, CommandRunner, HostRunner};
+use crate::migrate::config::CommandIn;
+use crate::settings::Settings;
+
+use super::DbContext;
+
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// Show what would be applied without applying it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply pending files up to and including this version.
+    #[arg(long, value_name = "VERSION")]
+    pub target: Option<u64>,
+    /// Apply files older than the newest applied one.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+    /// Accept the edited file of an applied migration (records its new checksum). Repeatable.
+    #[arg(long, value_name = "VERSION")]
+    pub accept_checksum: Vec<u64>,
+}
+
+pub(super) async fn run(args: MigrateArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+    let printer = &settings.printer;
+    let cfg = &settings.config.database;
+    let target = ctx.target(&settings)?;
+    if let Some(argv) = &cfg.command {
+        if args.dry_run || args.target.is_some() || !args.accept_checksum.is_empty() {
+            return Err(Hinted::user(
+                "--dry-run, --target and --accept-checksum apply to SQL migrations, not to `database.command`",
+            )
+            .into());
+        }
+        let runner = command_runner(ctx, &settings, &target.url)?;
+        let code = command::run_command(&target, cfg, argv, runner.as_ref(), printer).await?;
+        if code != 0 {
+            printer.warn(format!("`{}` exited with {code}", argv.join(" ")));
+        }
+        return Ok(if code == 0 { ExitStatus::Success } else { ExitStatus::External(u8::try_from(code).unwrap_or(1)) });
+    }
+    let opts = MigrateOptions {
+        dir: ctx.dir(&settings),
+        dry_run: args.dry_run,
+        target: args.target,
+        allow_out_of_order: args.allow_out_of_order || cfg.allow_out_of_order,
+        accept_checksum: args.accept_checksum,
+        lock_timeout: cfg.lock_timeout()?,
+        statement_timeout: cfg.statement_timeout()?,
+        lock_wait: cfg.lock_wait()?,
+        history_table: cfg.history_table()?.to_string(),
+    };
+    let started = std::time::Instant::now();
+    let outcome = apply::migrate(&target, &opts, printer).await?;
+    if printer.json() {
+        printer.json_value(&outcome)?;
+    } else if outcome.applied.is_empty() {
+        printer.status("Fresh", format!("{} is up to date", target.label));
+    } else if !outcome.dry_run {
+        printer.status(
+            "Finished",
+            format!("{} migration(s) in {} ms", outcome.applied.len(), started.elapsed().as_millis()),
+        );
+    }
+    if outcome.remaining > 0 {
+        printer.note(format!("{} pending migration(s) after the target left alone", outcome.remaining));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Where `database.command` runs: on this machine, or in the app's container (engine).
+pub(crate) fn command_runner(
+    _ctx: &DbContext,
+    settings: &Settings,
+    url: &str,
+) -> anyhow::Result<Box<dyn CommandRunner>> {
+    match settings.config.database.command_in {
+        CommandIn::Host => Ok(Box::new(HostRunner {
+            database_url: url.to_string(),
+            cwd: settings.project_dir.clone(),
+        })),
+        CommandIn::App => super::engine::app_runner(settings),
+    }
+}

@@ -1,0 +1,19 @@
+//! `devenv db shell`: `psql` on the database, inside the database container
+//! (`database.service`); without a service, `psql` on this machine with the database URL.
+
+use crate::error::ExitStatus;
+use crate::settings::Settings;
+
+use super::DbContext;
+use super::engine;
+
+#[derive(Debug, clap::Args)]
+pub struct ShellArgs {
+    /// Extra arguments for psql (after `--`), e.g. `-- -c 'select 1'`.
+    #[arg(last = true)]
+    pub extra: Vec<String>,
+}
+
+pub(super) async fn run(args: ShellArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+    engine::run_client_tool(ctx, &settings, "psql", args.extra, true).await
+}
