@@ -95,6 +95,8 @@ pub enum Command {
     Config(commands::config::ConfigArgs),
     /// Scaffold a working app (Flask + PostgreSQL) from an embedded template.
     Init(commands::init::InitArgs),
+    /// Check that everything the stack needs is here and consistent (`--offline` to prove it).
+    Doctor(commands::doctor::DoctorArgs),
     /// Fetch everything a later offline `up` needs: images, builds, vendored assets.
     Prefetch(commands::prefetch::PrefetchArgs),
     /// Manage vendored JS/CSS assets pinned by checksum.

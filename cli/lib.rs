@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod compose;
 pub mod docker;
+pub mod doctor;
 pub mod env_vars;
 pub mod error;
 pub mod migrate;

@@ -189,17 +189,30 @@ fn substitute(s: &str, args: &HashMap<String, String>) -> String {
 
 /// For `up --offline`: fail at once, naming every image (and vendored asset) that is not
 /// local, with how to get them.
-pub async fn ensure_local(engine: &Engine, project: &Project, services: &[String], settings: &crate::settings::Settings) -> anyhow::Result<()> {
+pub async fn ensure_local(
+    engine: &Engine,
+    project: &Project,
+    services: &[String],
+    settings: &crate::settings::Settings,
+) -> anyhow::Result<()> {
     let required = required_images(project, services)?;
     let missing = missing_images(engine, &required).await?;
     let mut lines: Vec<String> = missing
         .iter()
         .map(|m| match m.kind {
-            "base" => format!("  image `{}` (base image of service `{}`'s Dockerfile)", m.image, m.service),
+            "base" => format!(
+                "  image `{}` (base image of service `{}`'s Dockerfile)",
+                m.image, m.service
+            ),
             _ => format!("  image `{}` (service `{}`)", m.image, m.service),
         })
         .collect();
-    lines.extend(missing_assets(settings).await?.into_iter().map(|a| format!("  vendored asset {a}")));
+    lines.extend(
+        missing_assets(settings)
+            .await?
+            .into_iter()
+            .map(|a| format!("  vendored asset {a}")),
+    );
     if lines.is_empty() {
         return Ok(());
     }
@@ -209,51 +222,87 @@ pub async fn ensure_local(engine: &Engine, project: &Project, services: &[String
 }
 
 /// The project's vendor options, or None when it vendors nothing (no manifest).
-fn vendor_options(settings: &crate::settings::Settings) -> anyhow::Result<Option<crate::vendor::config::Options>> {
-    let opts = crate::vendor::config::Options::resolve(&settings.config.vendor, &settings.project_dir)?;
+fn vendor_options(
+    settings: &crate::settings::Settings,
+) -> anyhow::Result<Option<crate::vendor::config::Options>> {
+    let opts =
+        crate::vendor::config::Options::resolve(&settings.config.vendor, &settings.project_dir)?;
     Ok(opts.manifest_path.exists().then_some(opts))
 }
 
 /// Vendored assets that are missing or differ from the lock (no network), as
 /// "`dest` (name): status" lines. Empty when the project vendors nothing.
 pub async fn missing_assets(settings: &crate::settings::Settings) -> anyhow::Result<Vec<String>> {
-    let Some(opts) = vendor_options(settings)? else { return Ok(Vec::new()) };
+    let Some(opts) = vendor_options(settings)? else {
+        return Ok(Vec::new());
+    };
     let Some(lock) = crate::vendor::project::load_lock(&opts)? else {
-        return Ok(vec![format!("lock `{}` (not written yet)", opts.lock_path.display())]);
+        return Ok(vec![format!(
+            "lock `{}` (not written yet)",
+            opts.lock_path.display()
+        )]);
     };
     let root = opts.project_dir.clone();
-    let checks = tokio::task::spawn_blocking(move || vendor_manifest::verify::verify_files(&root, &lock)).await?;
+    let checks =
+        tokio::task::spawn_blocking(move || vendor_manifest::verify::verify_files(&root, &lock))
+            .await?;
     Ok(checks
         .into_iter()
         .filter(|c| !c.is_ok())
-        .map(|c| format!("`{}` ({}): {}", c.dest, c.name, serde_json::to_value(&c.status).ok().and_then(|v| v["status"].as_str().map(str::to_string)).unwrap_or_default()))
+        .map(|c| {
+            format!(
+                "`{}` ({}): {}",
+                c.dest,
+                c.name,
+                serde_json::to_value(&c.status)
+                    .ok()
+                    .and_then(|v| v["status"].as_str().map(str::to_string))
+                    .unwrap_or_default()
+            )
+        })
         .collect())
 }
 
 /// Make vendored files match the lock, fetching what is missing (for `prefetch`).
 /// Returns how many assets are now local.
 pub async fn sync_assets(settings: &crate::settings::Settings) -> anyhow::Result<usize> {
-    let Some(opts) = vendor_options(settings)? else { return Ok(0) };
+    let Some(opts) = vendor_options(settings)? else {
+        return Ok(0);
+    };
     let outcome = crate::vendor::ops::sync(&opts, &settings.printer, false).await?;
     Ok(outcome.fresh + outcome.fetched.len())
 }
 
 /// Remote asset references (CDN links) in the project's files, as "file:line: url" lines.
-pub async fn remote_references(settings: &crate::settings::Settings) -> anyhow::Result<Vec<String>> {
-    let opts = crate::vendor::config::Options::resolve(&settings.config.vendor, &settings.project_dir)?;
+pub async fn remote_references(
+    settings: &crate::settings::Settings,
+) -> anyhow::Result<Vec<String>> {
+    let opts =
+        crate::vendor::config::Options::resolve(&settings.config.vendor, &settings.project_dir)?;
     // The vendored files themselves may mention their own CDN; they are not stray links.
     let vendored = crate::vendor::project::load_lock(&opts)?
-        .map(|lock| lock.assets.values().map(|a| opts.project_dir.join(&a.dest)).collect())
+        .map(|lock| {
+            lock.assets
+                .values()
+                .map(|a| opts.project_dir.join(&a.dest))
+                .collect()
+        })
         .unwrap_or_default();
     let scan_opts = crate::vendor::scan::ScanOptions {
         root: opts.project_dir.clone(),
         paths: Vec::new(),
         exclude: opts.scan_exclude.clone(),
         vendored,
-        vendor_dir: Some(std::path::PathBuf::from(&opts.dest_dir)).filter(|d| !d.as_os_str().is_empty()),
+        vendor_dir: Some(std::path::PathBuf::from(&opts.dest_dir))
+            .filter(|d| !d.as_os_str().is_empty()),
     };
-    let report = tokio::task::spawn_blocking(move || crate::vendor::scan::scan(&scan_opts)).await??;
-    Ok(report.findings.iter().map(|f| format!("{}:{}:{}: {}", f.file, f.line, f.column, f.url)).collect())
+    let report =
+        tokio::task::spawn_blocking(move || crate::vendor::scan::scan(&scan_opts)).await??;
+    Ok(report
+        .findings
+        .iter()
+        .map(|f| format!("{}:{}:{}: {}", f.file, f.line, f.column, f.url))
+        .collect())
 }
 
 /// True when `path` is a folder we can create files in.

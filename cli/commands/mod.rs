@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod db;
+pub mod doctor;
 pub mod down;
 pub mod exec;
 pub mod init;
@@ -32,6 +33,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitSta
         Command::Config(args) => config::run(args, settings).await,
         Command::Init(args) => init::run(args, settings).await,
         Command::Prefetch(args) => prefetch::run(args, settings).await,
+        Command::Doctor(args) => doctor::run(args, settings).await,
         Command::Vendor(args) => vendor::run(args, settings).await,
         Command::Db(args) => db::run(args, settings).await,
     }

@@ -22,7 +22,10 @@ pub async fn run(args: PrefetchArgs, settings: Settings) -> anyhow::Result<ExitS
     let printer = settings.printer.clone();
     let project = super::load_project(&settings, &args.services)?;
     let engine = crate::docker::Engine::connect().await?;
-    let opts = crate::stack::PrefetchOptions { services: args.services, pull: args.pull };
+    let opts = crate::stack::PrefetchOptions {
+        services: args.services,
+        pull: args.pull,
+    };
     let report = crate::stack::prefetch(&engine, &project, &opts, &printer).await?;
     let assets = crate::offline::sync_assets(&settings).await?;
     if printer.json() {
@@ -30,7 +33,12 @@ pub async fn run(args: PrefetchArgs, settings: Settings) -> anyhow::Result<ExitS
         return Ok(ExitStatus::Success);
     }
     for img in &report {
-        printer.data(format!("{:<48} {:<8} {}", img.image, img.kind, img.id.get(7..19).unwrap_or(&img.id)));
+        printer.data(format!(
+            "{:<48} {:<8} {}",
+            img.image,
+            img.kind,
+            img.id.get(7..19).unwrap_or(&img.id)
+        ));
     }
     printer.status("Ready", format!("{} images and {assets} vendored assets are local; `devenv up --offline` needs no network", report.len()));
     Ok(ExitStatus::Success)

@@ -51,7 +51,11 @@ pub async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<ExitStatus>
         services: args.services,
         build: args.build,
         no_build: args.no_build,
-        pull: if args.offline { PullPolicy::Never } else { args.pull },
+        pull: if args.offline {
+            PullPolicy::Never
+        } else {
+            args.pull
+        },
         wait_timeout: Duration::from_secs(args.wait_timeout),
         force_recreate: args.force_recreate,
         remove_orphans: args.remove_orphans,

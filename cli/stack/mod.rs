@@ -71,16 +71,29 @@ pub fn stop_levels(project: Option<&Project>, services: &[String]) -> Vec<Vec<St
 }
 
 /// What to send the engine to build service `name`'s image.
-pub(crate) fn build_request(project: &Project, name: &str, svc: &crate::compose::Service, pull: bool) -> Option<crate::docker::BuildRequest> {
+pub(crate) fn build_request(
+    project: &Project,
+    name: &str,
+    svc: &crate::compose::Service,
+    pull: bool,
+) -> Option<crate::docker::BuildRequest> {
     let build = svc.build.as_ref()?;
     Some(crate::docker::BuildRequest {
         service: name.to_string(),
         image: crate::docker::spec::image_name(&project.name, name, svc),
         context: build.context.clone(),
         dockerfile: build.dockerfile.clone(),
-        args: build.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        args: build
+            .args
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         target: build.target.clone(),
-        labels: build.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        labels: build
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         pull: pull || build.pull,
         no_cache: build.no_cache,
     })

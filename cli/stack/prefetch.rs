@@ -22,7 +22,12 @@ pub struct LocalImage {
     pub id: String,
 }
 
-pub async fn prefetch(engine: &Engine, project: &Project, opts: &PrefetchOptions, printer: &Printer) -> anyhow::Result<Vec<LocalImage>> {
+pub async fn prefetch(
+    engine: &Engine,
+    project: &Project,
+    opts: &PrefetchOptions,
+    printer: &Printer,
+) -> anyhow::Result<Vec<LocalImage>> {
     let required = crate::offline::required_images(project, &opts.services)?;
     let pulls = required.iter().map(|r| async move {
         let present = engine.image_id(&r.image).await?;
@@ -31,8 +36,17 @@ pub async fn prefetch(engine: &Engine, project: &Project, opts: &PrefetchOptions
         } else {
             printer.status("Present", format!("`{}`", r.image));
         }
-        let id = engine.image_id(&r.image).await?.ok_or_else(|| DockerError::ImageMissing { image: r.image.clone() })?;
-        anyhow::Ok(LocalImage { image: r.image.clone(), kind: r.kind, id })
+        let id = engine
+            .image_id(&r.image)
+            .await?
+            .ok_or_else(|| DockerError::ImageMissing {
+                image: r.image.clone(),
+            })?;
+        anyhow::Ok(LocalImage {
+            image: r.image.clone(),
+            kind: r.kind,
+            id,
+        })
     });
     let mut out = Vec::new();
     for r in futures_util::future::join_all(pulls).await {
@@ -40,11 +54,17 @@ pub async fn prefetch(engine: &Engine, project: &Project, opts: &PrefetchOptions
     }
     for name in project.start_levels(&opts.services)?.iter().flatten() {
         let svc = project.service(name)?;
-        let Some(req) = super::build_request(project, name, svc, false) else { continue };
+        let Some(req) = super::build_request(project, name, svc, false) else {
+            continue;
+        };
         let image = req.image.clone();
         let id = engine.build(&req, printer).await?;
         printer.status("Built", format!("`{image}`"));
-        out.push(LocalImage { image, kind: "built", id });
+        out.push(LocalImage {
+            image,
+            kind: "built",
+            id,
+        });
     }
     Ok(out)
 }

@@ -15,8 +15,8 @@ use super::{ProjectLock, ports};
 use crate::compose::{Condition, Project, Service};
 use crate::docker::spec::{self, labels};
 use crate::docker::{
-    ContainerEvent, ContainerInfo, ContainerState, DockerError, Engine,
-    NetworkRequest, VolumeRequest,
+    ContainerEvent, ContainerInfo, ContainerState, DockerError, Engine, NetworkRequest,
+    VolumeRequest,
 };
 use crate::error::Hinted;
 use crate::ui::Printer;
@@ -224,8 +224,9 @@ async fn ensure_images(
                     .into());
                 }
                 _ => {
-                    let req = super::build_request(project, name, svc, opts.pull == PullPolicy::Always)
-                        .expect("a service with `build:` has a build request");
+                    let req =
+                        super::build_request(project, name, svc, opts.pull == PullPolicy::Always)
+                            .expect("a service with `build:` has a build request");
                     let id = engine.build(&req, printer).await?;
                     printer.status("Built", format!("`{image}`"));
                     id

@@ -59,10 +59,16 @@ pub(crate) async fn run_client_tool(
     let mut cmd = tokio::process::Command::new(tool);
     cmd.arg(format!("--dbname={}", target.url))
         .args(&args)
-        .stdin(if interactive { Stdio::inherit() } else { Stdio::null() });
+        .stdin(if interactive {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        });
     let status = cmd.status().await.map_err(|e| {
         Hinted::user(format!("cannot run `{tool}` on this machine"))
-            .with_hint("set `database.service` in devenv.yaml to run it inside the database container")
+            .with_hint(
+                "set `database.service` in devenv.yaml to run it inside the database container",
+            )
             .because(e)
     })?;
     Ok(status_of(exit_code(status)))
@@ -113,7 +119,11 @@ mod tests {
 
     #[test]
     fn argv_inside_the_container() {
-        let t = Target::parse("postgres://shop:pw@127.0.0.1:5432/shop_dev", UrlSource::Flag).unwrap();
+        let t = Target::parse(
+            "postgres://shop:pw@127.0.0.1:5432/shop_dev",
+            UrlSource::Flag,
+        )
+        .unwrap();
         assert_eq!(
             container_argv("pg_dump", &["--schema-only".into()], Some(&t)),
             ["pg_dump", "-U", "shop", "-d", "shop_dev", "--schema-only"]
