@@ -1,11 +1,77 @@
-//! `devenv config`.
+//! `devenv config`: print the resolved compose model (after merge, interpolation and
+//! profiles) as YAML, or as JSON with `--json`, with compose-spec key names.
 
+use crate::compose::{self, LoadOptions};
 use crate::error::ExitStatus;
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
-pub struct ConfigArgs {}
+pub struct ConfigArgs {
+    /// Print only the service names, one per line.
+    #[arg(long, conflicts_with = "volumes")]
+    pub services: bool,
+    /// Print only the named volumes, one per line.
+    #[arg(long)]
+    pub volumes: bool,
+    /// Print only the profiles any service uses, one per line.
+    #[arg(long = "profiles", conflicts_with_all = ["services", "volumes"])]
+    pub list_profiles: bool,
+    /// Services to print (default: all active ones); named services are enabled even when
+    /// their profiles are not.
+    #[arg(value_name = "SERVICE")]
+    pub only: Vec<String>,
+}
 
-pub async fn run(_args: ConfigArgs, _settings: Settings) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`devenv config` is not implemented yet")
+pub async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+    let opts = LoadOptions::from_settings(&settings).with_services(&args.only);
+    let mut project = compose::load(&opts)?;
+    let printer = &settings.printer;
+    for note in &project.notes {
+        printer.note(note);
+    }
+    if !args.only.is_empty() {
+        let keep: Vec<String> = project
+            .start_levels(&args.only)?
+            .into_iter()
+            .flatten()
+            .collect();
+        project.services.retain(|name, _| keep.contains(name));
+    }
+    // `-q`: validate only, like `docker compose config --quiet`.
+    if settings.global.quiet {
+        return Ok(ExitStatus::Success);
+    }
+    if args.services {
+        for name in project.services.keys() {
+            printer.data(name);
+        }
+        return Ok(ExitStatus::Success);
+    }
+    if args.volumes {
+        for name in project.volumes.keys() {
+            printer.data(name);
+        }
+        return Ok(ExitStatus::Success);
+    }
+    if args.list_profiles {
+        let mut profiles: Vec<&String> = project
+            .services
+            .values()
+            .flat_map(|s| s.profiles.iter())
+            .chain(project.disabled_profiles.values().flatten())
+            .collect();
+        profiles.sort();
+        profiles.dedup();
+        for p in profiles {
+            printer.data(p);
+        }
+        return Ok(ExitStatus::Success);
+    }
+    if printer.json() {
+        printer.json_value(&project)?;
+    } else {
+        let text = serde_yaml_ng::to_string(&project)?;
+        printer.data(text.trim_end());
+    }
+    Ok(ExitStatus::Success)
 }
