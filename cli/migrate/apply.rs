@@ -180,7 +180,9 @@ async fn run_locked(
         .partition(|f| opts.target.is_none_or(|t| f.version <= t));
     let out_of_order: Vec<String> = todo
         .iter()
-        .filter(|f| f.version < newest && !opts.allow_out_of_order && !f.directives.allow_out_of_order)
+        .filter(|f| {
+            f.version < newest && !opts.allow_out_of_order && !f.directives.allow_out_of_order
+        })
         .map(|f| format!("`{}`", f.file_name()))
         .collect();
     if !out_of_order.is_empty() {
@@ -209,7 +211,11 @@ async fn run_locked(
                 format!(
                     "{}{}",
                     f.file_name(),
-                    if f.directives.no_transaction { " (no transaction)" } else { "" }
+                    if f.directives.no_transaction {
+                        " (no transaction)"
+                    } else {
+                        ""
+                    }
                 ),
             );
             outcome.applied.push(applied_file(f, Duration::ZERO));
@@ -238,7 +244,12 @@ async fn run_locked(
     let by = history::applied_by();
     let bar = printer.spinner("Migrating");
     for (i, f) in todo.iter().enumerate() {
-        bar.set_message(format!("Migrating {} ({}/{})", f.file_name(), i + 1, todo.len()));
+        bar.set_message(format!(
+            "Migrating {} ({}/{})",
+            f.file_name(),
+            i + 1,
+            todo.len()
+        ));
         let started = Instant::now();
         let ctx = FileRun {
             client,
@@ -286,7 +297,12 @@ struct FileRun<'a> {
 }
 
 impl FileRun<'_> {
-    async fn record(&self, insert: &str, by: &str, started: Instant) -> Result<(), tokio_postgres::Error> {
+    async fn record(
+        &self,
+        insert: &str,
+        by: &str,
+        started: Instant,
+    ) -> Result<(), tokio_postgres::Error> {
         let version = i64::try_from(self.file.version).unwrap_or(i64::MAX);
         let ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let no_tx = self.file.directives.no_transaction;
@@ -307,7 +323,12 @@ impl FileRun<'_> {
             .map(|_| ())
     }
 
-    async fn run_transaction(&self, insert: &str, by: &str, started: Instant) -> Result<(), MigrateError> {
+    async fn run_transaction(
+        &self,
+        insert: &str,
+        by: &str,
+        started: Instant,
+    ) -> Result<(), MigrateError> {
         self.client
             .batch_execute("BEGIN")
             .await
@@ -319,7 +340,10 @@ impl FileRun<'_> {
         }
         if let Err(err) = self.record(insert, by, started).await {
             let _ = self.client.batch_execute("ROLLBACK").await;
-            return Err(query_err(format!("recording `{}` in the history", self.file.file_name()))(err));
+            return Err(query_err(format!(
+                "recording `{}` in the history",
+                self.file.file_name()
+            ))(err));
         }
         self.client
             .batch_execute("COMMIT")
@@ -334,7 +358,12 @@ impl FileRun<'_> {
             })
     }
 
-    async fn run_no_transaction(&self, insert: &str, by: &str, started: Instant) -> Result<(), MigrateError> {
+    async fn run_no_transaction(
+        &self,
+        insert: &str,
+        by: &str,
+        started: Instant,
+    ) -> Result<(), MigrateError> {
         let lexed = sqltext::split(&self.file.sql);
         for (i, stmt) in lexed.statements.iter().enumerate() {
             let text = stmt.text(&self.file.sql);
@@ -345,7 +374,10 @@ impl FileRun<'_> {
         }
         self.record(insert, by, started)
             .await
-            .map_err(query_err(format!("recording `{}` in the history", self.file.file_name())))
+            .map_err(query_err(format!(
+                "recording `{}` in the history",
+                self.file.file_name()
+            )))
     }
 
     /// Run `fut` while sampling who blocks our session, for the lock_timeout message.
@@ -406,7 +438,10 @@ impl FileRun<'_> {
             } else if let (Some(where_), Some(s)) = (db.where_(), stmt) {
                 // PL/pgSQL reports `… line N at …`, counted from the body's first line.
                 if let Some(n) = plpgsql_line(where_)
-                    && let Some(body) = s.tokens.iter().find(|t| t.kind == sqltext::TokenKind::String)
+                    && let Some(body) = s
+                        .tokens
+                        .iter()
+                        .find(|t| t.kind == sqltext::TokenKind::String)
                 {
                     line = body.line + n - 1;
                 }
@@ -418,7 +453,10 @@ impl FileRun<'_> {
             let blockers = if blockers.is_empty() {
                 "\n  (the blocking session had ended by the time devenv looked)".to_string()
             } else {
-                blockers.iter().map(|b| format!("\n  blocked by {b}")).collect()
+                blockers
+                    .iter()
+                    .map(|b| format!("\n  blocked by {b}"))
+                    .collect()
             };
             return MigrateError::LockTimeout {
                 file,
@@ -434,7 +472,10 @@ impl FileRun<'_> {
                 "{message} (statement_timeout {})",
                 humantime::format_duration(self.opts.statement_timeout)
             );
-            hint = Some("raise `database.statement_timeout` in devenv.yaml, or make the statement cheaper".to_string());
+            hint = Some(
+                "raise `database.statement_timeout` in devenv.yaml, or make the statement cheaper"
+                    .to_string(),
+            );
         } else if err.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION) {
             hint = Some(format!(
                 "put `-- devenv:no-transaction` on the first line of `{file}`; its statements then run one by one outside a transaction"
@@ -485,7 +526,10 @@ async fn run_counting(client: &Client, sql: &str) -> Result<usize, (usize, tokio
 
 fn plpgsql_line(where_: &str) -> Option<usize> {
     let rest = where_.split(" line ").nth(1)?;
-    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// `pid 123 (`psql`, idle in transaction for 12s): LOCK TABLE users` for each blocker.
@@ -531,7 +575,10 @@ async fn invalid_indexes(client: &Client) -> Vec<String> {
 mod tests {
     #[test]
     fn plpgsql_context_lines() {
-        assert_eq!(super::plpgsql_line("PL/pgSQL function inline_code_block line 3 at RAISE"), Some(3));
+        assert_eq!(
+            super::plpgsql_line("PL/pgSQL function inline_code_block line 3 at RAISE"),
+            Some(3)
+        );
         assert_eq!(super::plpgsql_line("SQL statement"), None);
     }
 }

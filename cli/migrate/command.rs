@@ -145,6 +145,12 @@ mod tests {
         };
         let env = migration_env(&cfg).unwrap();
         assert_eq!(env[0].0, "PGOPTIONS");
-        assert!(env[0].1.ends_with("-c lock_timeout=3000ms -c statement_timeout=60000ms"), "{}", env[0].1);
+        assert!(
+            env[0]
+                .1
+                .ends_with("-c lock_timeout=3000ms -c statement_timeout=60000ms"),
+            "{}",
+            env[0].1
+        );
     }
 }

@@ -176,14 +176,16 @@ mod tests {
 
     #[test]
     fn defaults_and_unknown_keys() {
-        let cfg: DbConfig = serde_yaml_ng::from_str("dir: db/migrations\nlock_timeout: 2s\n").unwrap();
+        let cfg: DbConfig =
+            serde_yaml_ng::from_str("dir: db/migrations\nlock_timeout: 2s\n").unwrap();
         assert_eq!(cfg.dir, "db/migrations");
         assert_eq!(cfg.lock_timeout().unwrap(), Duration::from_secs(2));
         assert_eq!(cfg.lock_wait().unwrap(), Duration::from_secs(60));
         assert_eq!(cfg.statement_timeout().unwrap(), Duration::ZERO);
         assert!(serde_yaml_ng::from_str::<DbConfig>("lock_timout: 2s\n").is_err());
         let cfg: DbConfig =
-            serde_yaml_ng::from_str("command: [alembic, upgrade, head]\ncommand_in: host\n").unwrap();
+            serde_yaml_ng::from_str("command: [alembic, upgrade, head]\ncommand_in: host\n")
+                .unwrap();
         assert_eq!(cfg.command_in, CommandIn::Host);
         assert_eq!(cfg.command.unwrap().len(), 3);
     }
@@ -195,7 +197,12 @@ mod tests {
             history_table: "x; drop table y".into(),
             ..DbConfig::default()
         };
-        assert!(cfg.lock_timeout().unwrap_err().to_string().contains("lock_timeout"));
+        assert!(
+            cfg.lock_timeout()
+                .unwrap_err()
+                .to_string()
+                .contains("lock_timeout")
+        );
         assert!(cfg.history_table().is_err());
     }
 }

@@ -211,13 +211,19 @@ mod tests {
 
     #[test]
     fn labels_hide_the_password_and_locality_is_known() {
-        let t = Target::parse("postgres://app:secret@127.0.0.1:5433/shop", UrlSource::Flag).unwrap();
+        let t =
+            Target::parse("postgres://app:secret@127.0.0.1:5433/shop", UrlSource::Flag).unwrap();
         assert_eq!(t.label, "database `shop` on 127.0.0.1:5433 as `app`");
         assert!(t.is_local());
-        let t = Target::parse("postgres://app:secret@db.example.com/shop", UrlSource::Flag).unwrap();
+        let t =
+            Target::parse("postgres://app:secret@db.example.com/shop", UrlSource::Flag).unwrap();
         assert!(!t.is_local());
         assert!(!t.label.contains("secret"));
-        assert!(Target::parse("postgres://app@[::1]:5432/x", UrlSource::Env).unwrap().is_local());
+        assert!(
+            Target::parse("postgres://app@[::1]:5432/x", UrlSource::Env)
+                .unwrap()
+                .is_local()
+        );
         assert!(Target::parse("not a url at all ::", UrlSource::Env).is_err());
     }
 }

@@ -182,7 +182,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(parse_name("0042_add_users.sql"), Some((42, "add_users".into())));
+        assert_eq!(
+            parse_name("0042_add_users.sql"),
+            Some((42, "add_users".into()))
+        );
         assert_eq!(
             parse_name("20240101120000_x_y.sql"),
             Some((20240101120000, "x_y".into()))
@@ -201,7 +204,9 @@ mod tests {
 
     #[test]
     fn directives_come_from_the_leading_comments() {
-        let d = directives("-- devenv:no-transaction\n-- devenv:cleanup drop old column\nSELECT 1;\n-- devenv:allow-out-of-order\n");
+        let d = directives(
+            "-- devenv:no-transaction\n-- devenv:cleanup drop old column\nSELECT 1;\n-- devenv:allow-out-of-order\n",
+        );
         assert!(d.no_transaction);
         assert_eq!(d.cleanup.as_deref(), Some("drop old column"));
         assert!(!d.allow_out_of_order);

@@ -44,7 +44,9 @@ impl MigrationLock {
                 .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
                 .await
                 .map_err(query_err("taking the migration lock"))?;
-            let got: bool = row.try_get(0).map_err(query_err("taking the migration lock"))?;
+            let got: bool = row
+                .try_get(0)
+                .map_err(query_err("taking the migration lock"))?;
             if got {
                 return Ok(Self { client, key });
             }

@@ -96,7 +96,9 @@ pub enum MigrateError {
         source: tokio_postgres::Error,
     },
 
-    #[error("migration `{file}` (line {line}) gave up waiting for a table lock after lock_timeout {timeout}; nothing from it was applied{blockers}")]
+    #[error(
+        "migration `{file}` (line {line}) gave up waiting for a table lock after lock_timeout {timeout}; nothing from it was applied{blockers}"
+    )]
     LockTimeout {
         file: String,
         line: usize,
@@ -109,12 +111,17 @@ pub enum MigrateError {
     LockWait { waited: String, holder: String },
 
     #[error("applied migration{} changed since {}: {}", if files.len() > 1 { "s" } else { "" }, if files.len() > 1 { "they were applied" } else { "it was applied" }, files.join(", "))]
-    Changed { files: Vec<String>, versions: Vec<u64> },
+    Changed {
+        files: Vec<String>,
+        versions: Vec<u64>,
+    },
 
     #[error("migration{} older than the newest applied one ({newest}) not applied yet: {}", if files.len() > 1 { "s" } else { "" }, files.join(", "))]
     OutOfOrder { files: Vec<String>, newest: u64 },
 
-    #[error("this database's migrations were run by {tool} (table `{table}`), and devenv's history table `{ours}` does not exist")]
+    #[error(
+        "this database's migrations were run by {tool} (table `{table}`), and devenv's history table `{ours}` does not exist"
+    )]
     ForeignHistory {
         tool: String,
         table: String,

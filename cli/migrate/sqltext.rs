@@ -122,14 +122,9 @@ pub fn split(source: &str) -> Lexed {
                     current.start = before;
                     current.line = tok.line;
                 }
-                if tok.is("atomic")
-                    && current
-                        .tokens
-                        .last()
-                        .is_some_and(|t: &Token| t.is("begin"))
-                {
-                    atomic_depth += 1;
-                } else if atomic_depth > 0 && tok.is("case") {
+                let opens_atomic = tok.is("atomic")
+                    && current.tokens.last().is_some_and(|t: &Token| t.is("begin"));
+                if opens_atomic || (atomic_depth > 0 && tok.is("case")) {
                     atomic_depth += 1;
                 } else if atomic_depth > 0 && tok.is("end") {
                     atomic_depth -= 1;
@@ -300,7 +295,10 @@ impl Lexer<'_> {
             }
             _ => {
                 // One character (UTF-8 aware) of punctuation.
-                let len = self.text[self.pos..].chars().next().map_or(1, char::len_utf8);
+                let len = self.text[self.pos..]
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8);
                 for _ in 0..len {
                     self.bump();
                 }
@@ -407,7 +405,10 @@ mod tests {
         assert_eq!(lexed.statements.len(), 4);
         assert_eq!(lexed.statements[1].line, 3);
         assert_eq!(words(&lexed.statements[1])[0], "do");
-        assert_eq!(lexed.statements[1].comments[0].1, "a comment; with a semicolon");
+        assert_eq!(
+            lexed.statements[1].comments[0].1,
+            "a comment; with a semicolon"
+        );
         assert_eq!(lexed.statements[2].line, 4);
         assert_eq!(lexed.statements[3].tokens[1].text, "we;ird");
         assert_eq!(lexed.statements[3].text(sql), "SELECT \"we;ird\" FROM t");
@@ -423,7 +424,14 @@ mod tests {
 
     #[test]
     fn unterminated_input_is_a_problem_not_a_panic() {
-        for sql in ["SELECT 'abc", "SELECT $$abc", "/* abc", "SELECT \"abc", "SELECT $", "é'"] {
+        for sql in [
+            "SELECT 'abc",
+            "SELECT $$abc",
+            "/* abc",
+            "SELECT \"abc",
+            "SELECT $",
+            "é'",
+        ] {
             let lexed = split(sql);
             assert!(lexed.statements.len() <= 1, "{sql}");
         }
@@ -435,7 +443,11 @@ mod tests {
         let sql = "SELECT 1;\nSELECT é;\nSELEC 2;";
         let pos = sql.chars().position(|c| c == 'L').unwrap();
         // "SELEC" starts on line 3; positions are 1-based characters.
-        let pos3 = sql.char_indices().filter(|(_, c)| *c == 'S').nth(2).unwrap();
+        let pos3 = sql
+            .char_indices()
+            .filter(|(_, c)| *c == 'S')
+            .nth(2)
+            .unwrap();
         assert_eq!(line_of_char_position(sql, pos + 1), 1);
         let char_pos = sql[..pos3.0].chars().count() + 1;
         assert_eq!(line_of_char_position(sql, char_pos), 3);

@@ -148,8 +148,10 @@ mod tests {
         let files = [file(1, "a"), file(2, "b2"), file(3, "c"), file(5, "e")];
         let history = [applied(1, "a"), applied(2, "b"), applied(4, "d")];
         let rows = compare(&files, &history);
-        let states: Vec<(u64, State, bool)> =
-            rows.iter().map(|r| (r.version, r.state, r.out_of_order)).collect();
+        let states: Vec<(u64, State, bool)> = rows
+            .iter()
+            .map(|r| (r.version, r.state, r.out_of_order))
+            .collect();
         assert_eq!(
             states,
             vec![
@@ -161,6 +163,9 @@ mod tests {
             ]
         );
         let s = summarize(&rows);
-        assert_eq!((s.applied, s.pending, s.changed, s.missing, s.out_of_order), (1, 2, 1, 1, 1));
+        assert_eq!(
+            (s.applied, s.pending, s.changed, s.missing, s.out_of_order),
+            (1, 2, 1, 1, 1)
+        );
     }
 }

@@ -18,7 +18,11 @@ pub struct DumpArgs {
     pub extra: Vec<String>,
 }
 
-pub(super) async fn run(args: DumpArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    args: DumpArgs,
+    ctx: &DbContext,
+    settings: Settings,
+) -> anyhow::Result<ExitStatus> {
     let mut pg_args: Vec<String> = vec!["--no-owner".into(), "--no-privileges".into()];
     if !args.data {
         pg_args.insert(0, "--schema-only".into());

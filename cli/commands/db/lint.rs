@@ -19,7 +19,11 @@ pub struct LintArgs {
     pub base: Option<String>,
 }
 
-pub(super) async fn run(args: LintArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    args: LintArgs,
+    ctx: &DbContext,
+    settings: Settings,
+) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
     let dir = ctx.dir(&settings);
     let root = settings.project_dir.clone();
@@ -34,7 +38,11 @@ pub(super) async fn run(args: LintArgs, ctx: &DbContext, settings: Settings) -> 
             for f in &args.files {
                 let p = root.join(f);
                 if !p.is_file() {
-                    return Err(crate::error::Hinted::user(format!("`{}` is not a file", f.display())).into());
+                    return Err(crate::error::Hinted::user(format!(
+                        "`{}` is not a file",
+                        f.display()
+                    ))
+                    .into());
                 }
                 out.push(p);
             }
@@ -72,5 +80,9 @@ pub(super) async fn run(args: LintArgs, ctx: &DbContext, settings: Settings) -> 
             printer.note("a finding you have checked can be ignored with `-- devenv:ignore <rule> <reason>` above the statement; drops belong in a migration marked `-- devenv:cleanup <reason>`");
         }
     }
-    Ok(if report.errors > 0 { ExitStatus::Failure } else { ExitStatus::Success })
+    Ok(if report.errors > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }

@@ -8,7 +8,7 @@ use crate::settings::Settings;
 
 use super::DbContext;
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct MigrateArgs {
     /// Show what would be applied without applying it.
     #[arg(long)]
@@ -24,10 +24,23 @@ pub struct MigrateArgs {
     pub accept_checksum: Vec<u64>,
 }
 
-pub(super) async fn run(args: MigrateArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    args: MigrateArgs,
+    ctx: &DbContext,
+    settings: Settings,
+) -> anyhow::Result<ExitStatus> {
+    let target = ctx.resolve(&settings).await?;
+    run_with_target(args, ctx, settings, target).await
+}
+
+pub(super) async fn run_with_target(
+    args: MigrateArgs,
+    ctx: &DbContext,
+    settings: Settings,
+    target: crate::migrate::connect::Target,
+) -> anyhow::Result<ExitStatus> {
     let printer = &settings.printer;
     let cfg = &settings.config.database;
-    let target = ctx.target(&settings)?;
     if let Some(argv) = &cfg.command {
         if args.dry_run || args.target.is_some() || !args.accept_checksum.is_empty() {
             return Err(Hinted::user(
@@ -40,7 +53,11 @@ pub(super) async fn run(args: MigrateArgs, ctx: &DbContext, settings: Settings) 
         if code != 0 {
             printer.warn(format!("`{}` exited with {code}", argv.join(" ")));
         }
-        return Ok(if code == 0 { ExitStatus::Success } else { ExitStatus::External(u8::try_from(code).unwrap_or(1)) });
+        return Ok(if code == 0 {
+            ExitStatus::Success
+        } else {
+            ExitStatus::External(u8::try_from(code).unwrap_or(1))
+        });
     }
     let opts = MigrateOptions {
         dir: ctx.dir(&settings),
@@ -62,11 +79,18 @@ pub(super) async fn run(args: MigrateArgs, ctx: &DbContext, settings: Settings) 
     } else if !outcome.dry_run {
         printer.status(
             "Finished",
-            format!("{} migration(s) in {} ms", outcome.applied.len(), started.elapsed().as_millis()),
+            format!(
+                "{} migration(s) in {} ms",
+                outcome.applied.len(),
+                started.elapsed().as_millis()
+            ),
         );
     }
     if outcome.remaining > 0 {
-        printer.note(format!("{} pending migration(s) after the target left alone", outcome.remaining));
+        printer.note(format!(
+            "{} pending migration(s) after the target left alone",
+            outcome.remaining
+        ));
     }
     Ok(ExitStatus::Success)
 }

@@ -12,12 +12,18 @@ pub struct NewArgs {
     pub name: Vec<String>,
 }
 
-pub(super) async fn run(args: NewArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    args: NewArgs,
+    ctx: &DbContext,
+    settings: Settings,
+) -> anyhow::Result<ExitStatus> {
     let slug = files::slug(&args.name.join(" "));
     if slug.is_empty() {
-        return Err(Hinted::user("the migration needs a name made of letters or digits")
-            .with_hint("for example `devenv db new add users email`")
-            .into());
+        return Err(
+            Hinted::user("the migration needs a name made of letters or digits")
+                .with_hint("for example `devenv db new add users email`")
+                .into(),
+        );
     }
     let dir = ctx.dir(&settings);
     fs_err::create_dir_all(&dir)?;
@@ -35,7 +41,10 @@ pub(super) async fn run(args: NewArgs, ctx: &DbContext, settings: Settings) -> a
         "-- {slug}\n-- Runs before the new code is deployed: keep the running code working (add, don't drop or rename).\n\n"
     );
     // create_new: never overwrite a file another terminal just created.
-    let mut file = fs_err::OpenOptions::new().write(true).create_new(true).open(&path)?;
+    let mut file = fs_err::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
     std::io::Write::write_all(&mut file, template.as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))?;
     settings.printer.status("Created", path.display());

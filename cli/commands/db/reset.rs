@@ -24,15 +24,26 @@ pub struct ResetArgs {
     pub no_migrate: bool,
 }
 
-pub(super) async fn run(args: ResetArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    args: ResetArgs,
+    ctx: &DbContext,
+    settings: Settings,
+) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
-    let target = ctx.target(&settings)?;
+    let target = ctx.resolve(&settings).await?;
     let database = target.database();
     if !target.is_local() && !args.force {
-        return Err(MigrateError::NotLocal { database, host: target.hosts().join(",") }.into());
+        return Err(MigrateError::NotLocal {
+            database,
+            host: target.hosts().join(","),
+        }
+        .into());
     }
     if database == "postgres" || database.starts_with("template") {
-        return Err(MigrateError::Refused(format!("refusing to drop the maintenance database `{database}`")).into());
+        return Err(MigrateError::Refused(format!(
+            "refusing to drop the maintenance database `{database}`"
+        ))
+        .into());
     }
     if !args.yes {
         if !std::io::stdin().is_terminal() {
@@ -42,7 +53,10 @@ pub(super) async fn run(args: ResetArgs, ctx: &DbContext, settings: Settings) ->
             ))
             .into());
         }
-        eprint!("Drop and recreate {}? All its data is lost. [y/N] ", target.label);
+        eprint!(
+            "Drop and recreate {}? All its data is lost. [y/N] ",
+            target.label
+        );
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
@@ -66,6 +80,6 @@ pub(super) async fn run(args: ResetArgs, ctx: &DbContext, settings: Settings) ->
     if args.no_migrate {
         return Ok(ExitStatus::Success);
     }
-    let args = MigrateArgs { dry_run: false, target: None, allow_out_of_order: false, accept_checksum: Vec::new() };
+    let args = MigrateArgs::default();
     migrate::run(args, ctx, settings).await
 }

@@ -14,6 +14,10 @@ pub struct ShellArgs {
     pub extra: Vec<String>,
 }
 
-pub(super) async fn run(args: ShellArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    args: ShellArgs,
+    ctx: &DbContext,
+    settings: Settings,
+) -> anyhow::Result<ExitStatus> {
     engine::run_client_tool(ctx, &settings, "psql", args.extra, true).await
 }

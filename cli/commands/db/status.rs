@@ -16,11 +16,15 @@ pub struct StatusArgs {
     pub exit_code: bool,
 }
 
-pub(super) async fn run(args: StatusArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    args: StatusArgs,
+    ctx: &DbContext,
+    settings: Settings,
+) -> anyhow::Result<ExitStatus> {
     let printer = &settings.printer;
     let cfg = &settings.config.database;
     let table = cfg.history_table()?;
-    let target = ctx.target(&settings)?;
+    let target = ctx.resolve(&settings).await?;
     let dir = ctx.dir(&settings);
     let files = tokio::task::spawn_blocking(move || files::discover(&dir)).await??;
     let client = target.connect("devenv status").await?;
@@ -40,7 +44,9 @@ pub(super) async fn run(args: StatusArgs, ctx: &DbContext, settings: Settings) -
         }))?;
     } else {
         if let Some((t, tool)) = &foreign {
-            printer.warn(format!("this database has `{t}` ({tool}) but no devenv history table `{table}`"));
+            printer.warn(format!(
+                "this database has `{t}` ({tool}) but no devenv history table `{table}`"
+            ));
         }
         for r in &rows {
             let (word, style) = match r.state {
@@ -50,10 +56,16 @@ pub(super) async fn run(args: StatusArgs, ctx: &DbContext, settings: Settings) -
                 State::Changed => ("CHANGED", Style::RedBold),
                 State::Missing => ("MISSING", Style::RedBold),
             };
-            let file = r.file.clone().unwrap_or_else(|| format!("{}_{}.sql", r.version, r.name));
+            let file = r
+                .file
+                .clone()
+                .unwrap_or_else(|| format!("{}_{}.sql", r.version, r.name));
             let when = r.applied_at.as_deref().unwrap_or("");
             let padded = format!("{word:<9}");
-            printer.data(format!("{} {file}  {when}", printer.out_paint(style, &padded)));
+            printer.data(format!(
+                "{} {file}  {when}",
+                printer.out_paint(style, &padded)
+            ));
         }
         printer.info(format!(
             "{} applied, {} pending, {} changed, {} missing ({})",
@@ -67,5 +79,9 @@ pub(super) async fn run(args: StatusArgs, ctx: &DbContext, settings: Settings) -
         }
     }
     let dirty = summary.pending + summary.changed + summary.missing > 0;
-    Ok(if args.exit_code && dirty { ExitStatus::Failure } else { ExitStatus::Success })
+    Ok(if args.exit_code && dirty {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }

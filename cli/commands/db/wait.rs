@@ -13,14 +13,20 @@ pub struct WaitArgs {
     pub timeout: Option<String>,
 }
 
-pub(super) async fn run(args: WaitArgs, ctx: &DbContext, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    args: WaitArgs,
+    ctx: &DbContext,
+    settings: Settings,
+) -> anyhow::Result<ExitStatus> {
     let cfg = &settings.config.database;
     let timeout = match &args.timeout {
         Some(t) => parse_duration("--timeout", t)?,
         None => cfg.wait_timeout()?,
     };
-    let target = ctx.target(&settings)?;
-    let spinner = settings.printer.spinner(format!("Waiting for {}", target.label));
+    let target = ctx.resolve(&settings).await?;
+    let spinner = settings
+        .printer
+        .spinner(format!("Waiting for {}", target.label));
     let mut last = String::new();
     let result = target
         .wait(timeout, |err| {
@@ -33,6 +39,9 @@ pub(super) async fn run(args: WaitArgs, ctx: &DbContext, settings: Settings) -> 
         .await;
     spinner.finish_and_clear();
     let took = result?;
-    settings.printer.status("Ready", format!("{} ({} ms)", target.label, took.as_millis()));
+    settings.printer.status(
+        "Ready",
+        format!("{} ({} ms)", target.label, took.as_millis()),
+    );
     Ok(ExitStatus::Success)
 }

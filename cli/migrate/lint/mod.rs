@@ -56,7 +56,11 @@ fn parse_ignore(line: usize, comment: &str) -> Option<Ignore> {
     let rest = rest.trim();
     let (ids, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     Some(Ignore {
-        rules: ids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        rules: ids
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
         has_reason: !reason.trim().is_empty(),
         line,
     })
@@ -64,7 +68,9 @@ fn parse_ignore(line: usize, comment: &str) -> Option<Ignore> {
 
 fn cleanup_marker(comments: &[(usize, String)]) -> Option<(usize, String)> {
     comments.iter().find_map(|(line, c)| {
-        c.trim().strip_prefix("devenv:cleanup").map(|r| (*line, r.trim().to_string()))
+        c.trim()
+            .strip_prefix("devenv:cleanup")
+            .map(|r| (*line, r.trim().to_string()))
     })
 }
 
@@ -92,7 +98,12 @@ fn settle(
 ) {
     let cleanup_ok = match &cleanup {
         Some((line, reason)) if reason.is_empty() => {
-            out.push(finding("cleanup-without-reason", file, *line, "devenv:cleanup".into()));
+            out.push(finding(
+                "cleanup-without-reason",
+                file,
+                *line,
+                "devenv:cleanup".into(),
+            ));
             false
         }
         Some(_) => true,
@@ -100,7 +111,9 @@ fn settle(
     };
     let mut reported_ignores = std::collections::HashSet::new();
     for hit in hits {
-        let Some(rule) = rules::rule(hit.rule) else { continue };
+        let Some(rule) = rules::rule(hit.rule) else {
+            continue;
+        };
         if cfg.disable.iter().any(|d| d == rule.id) || (cleanup_ok && rule.cleanup_ok) {
             continue;
         }
@@ -112,7 +125,12 @@ fn settle(
             if ig.has_reason {
                 ignored = true;
             } else if reported_ignores.insert(ig.line) {
-                out.push(finding("ignore-without-reason", file, ig.line, format!("devenv:ignore {}", ig.rules.join(","))));
+                out.push(finding(
+                    "ignore-without-reason",
+                    file,
+                    ig.line,
+                    format!("devenv:ignore {}", ig.rules.join(",")),
+                ));
             }
         }
         if !ignored {
@@ -129,17 +147,28 @@ pub fn lint_sql(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
         out.push(finding("unparsed", file, p.line, p.message.clone()));
     }
     let directives = files::directives(text);
-    let mut state = rules::FileState { no_transaction: directives.no_transaction, ..Default::default() };
+    let mut state = rules::FileState {
+        no_transaction: directives.no_transaction,
+        ..Default::default()
+    };
     let mut hits = Vec::new();
     for (i, stmt) in lexed.statements.iter().enumerate() {
         rules::check_statement(stmt, i, &mut state, &mut hits);
     }
-    let all_comments: Vec<(usize, String)> = lexed.statements.iter().flat_map(|s| s.comments.clone()).collect();
+    let all_comments: Vec<(usize, String)> = lexed
+        .statements
+        .iter()
+        .flat_map(|s| s.comments.clone())
+        .collect();
     let first_comments: Vec<(usize, String)> = text
         .lines()
         .enumerate()
         .take_while(|(_, l)| l.trim().is_empty() || l.trim_start().starts_with("--"))
-        .filter_map(|(n, l)| l.trim_start().strip_prefix("--").map(|c| (n + 1, c.trim().to_string())))
+        .filter_map(|(n, l)| {
+            l.trim_start()
+                .strip_prefix("--")
+                .map(|c| (n + 1, c.trim().to_string()))
+        })
         .collect();
     let cleanup = cleanup_marker(&first_comments).or_else(|| cleanup_marker(&all_comments));
     for (n, stmt) in lexed.statements.iter().enumerate() {
@@ -147,7 +176,12 @@ pub fn lint_sql(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
             if let Some(ig) = parse_ignore(*line, c) {
                 for id in &ig.rules {
                     if id != "all" && rules::rule(id).is_none() {
-                        out.push(finding("unparsed", file, *line, format!("unknown rule `{id}` in devenv:ignore")));
+                        out.push(finding(
+                            "unparsed",
+                            file,
+                            *line,
+                            format!("unknown rule `{id}` in devenv:ignore"),
+                        ));
                     }
                 }
             }
@@ -161,7 +195,12 @@ pub fn lint_sql(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
         |hit| {
             statements
                 .get(hit.statement)
-                .map(|s| s.comments.iter().filter_map(|(l, c)| parse_ignore(*l, c)).collect())
+                .map(|s| {
+                    s.comments
+                        .iter()
+                        .filter_map(|(l, c)| parse_ignore(*l, c))
+                        .collect()
+                })
                 .unwrap_or_default()
         },
         cleanup,
@@ -188,7 +227,8 @@ pub fn lint_python(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
             let mut found = Vec::new();
             let mut line = hit.line;
             loop {
-                let here: Vec<&(usize, String)> = comments.iter().filter(|(l, _)| *l == line).collect();
+                let here: Vec<&(usize, String)> =
+                    comments.iter().filter(|(l, _)| *l == line).collect();
                 if here.is_empty() && line != hit.line {
                     break;
                 }
@@ -226,7 +266,9 @@ pub fn lint_file(path: &Path, shown: &str, cfg: &LintConfig) -> Result<Vec<Findi
 /// The `.sql` files and Alembic scripts (`.py` with `def upgrade`) under `dir`.
 pub fn collect(dir: &Path) -> Result<Vec<PathBuf>, MigrateError> {
     if !dir.is_dir() {
-        return Err(MigrateError::MissingDir { path: dir.to_path_buf() });
+        return Err(MigrateError::MissingDir {
+            path: dir.to_path_buf(),
+        });
     }
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
@@ -241,7 +283,11 @@ pub fn collect(dir: &Path) -> Result<Vec<PathBuf>, MigrateError> {
 }
 
 /// Lint files in parallel; findings sorted by file and line.
-pub fn lint_paths(paths: &[PathBuf], root: &Path, cfg: &LintConfig) -> Result<Report, MigrateError> {
+pub fn lint_paths(
+    paths: &[PathBuf],
+    root: &Path,
+    cfg: &LintConfig,
+) -> Result<Report, MigrateError> {
     let results: Vec<Result<Vec<Finding>, MigrateError>> = paths
         .par_iter()
         .map(|p| {
@@ -249,11 +295,16 @@ pub fn lint_paths(paths: &[PathBuf], root: &Path, cfg: &LintConfig) -> Result<Re
             lint_file(p, &shown, cfg)
         })
         .collect();
-    let mut report = Report { files: paths.len(), ..Report::default() };
+    let mut report = Report {
+        files: paths.len(),
+        ..Report::default()
+    };
     for r in results {
         report.findings.extend(r?);
     }
-    report.findings.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+    report
+        .findings
+        .sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
     for f in &report.findings {
         match f.severity {
             Severity::Error => report.errors += 1,
@@ -272,7 +323,11 @@ pub fn added_since(base: &str, dir: &Path, repo: &Path) -> anyhow::Result<Vec<Pa
             .arg(repo)
             .args(args)
             .output()
-            .map_err(|e| crate::error::Hinted::internal("cannot run `git`").with_hint("is git installed?").because(e))?;
+            .map_err(|e| {
+                crate::error::Hinted::internal("cannot run `git`")
+                    .with_hint("is git installed?")
+                    .because(e)
+            })?;
         if !out.status.success() {
             return Err(crate::error::Hinted::user(format!(
                 "`git {}` failed: {}",
@@ -287,19 +342,35 @@ pub fn added_since(base: &str, dir: &Path, repo: &Path) -> anyhow::Result<Vec<Pa
     let top = git(&["rev-parse", "--show-toplevel"])?;
     let top = PathBuf::from(top.trim());
     let dir_arg = dir.display().to_string();
-    let mut names: Vec<String> = git(&["diff", "--name-only", "--diff-filter=A", base, "--", &dir_arg])?
-        .lines()
-        .map(|l| top.join(l).display().to_string())
-        .collect();
+    let mut names: Vec<String> = git(&[
+        "diff",
+        "--name-only",
+        "--diff-filter=A",
+        base,
+        "--",
+        &dir_arg,
+    ])?
+    .lines()
+    .map(|l| top.join(l).display().to_string())
+    .collect();
     names.extend(
-        git(&["ls-files", "--others", "--exclude-standard", "--full-name", "--", &dir_arg])?
-            .lines()
-            .map(|l| top.join(l).display().to_string()),
+        git(&[
+            "ls-files",
+            "--others",
+            "--exclude-standard",
+            "--full-name",
+            "--",
+            &dir_arg,
+        ])?
+        .lines()
+        .map(|l| top.join(l).display().to_string()),
     );
     let mut out: Vec<PathBuf> = names
         .into_iter()
         .map(PathBuf::from)
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("sql" | "py")) && p.is_file())
+        .filter(|p| {
+            matches!(p.extension().and_then(|e| e.to_str()), Some("sql" | "py")) && p.is_file()
+        })
         .collect();
     out.sort();
     out.dedup();
@@ -352,7 +423,10 @@ mod tests {
     #[test]
     fn cleanup_and_ignores_need_reasons() {
         let sql = "-- devenv:cleanup legacy unused since v42\nALTER TABLE users DROP COLUMN legacy;\nCREATE INDEX i ON users (a);\n";
-        assert_eq!(ids(&lint_sql("m.sql", sql, &LintConfig::default())), vec![("create-index-non-concurrently", 3)]);
+        assert_eq!(
+            ids(&lint_sql("m.sql", sql, &LintConfig::default())),
+            vec![("create-index-non-concurrently", 3)]
+        );
         let sql = "-- devenv:cleanup\nALTER TABLE users DROP COLUMN legacy;\n";
         assert_eq!(
             ids(&lint_sql("m.sql", sql, &LintConfig::default())),
@@ -368,7 +442,10 @@ mod tests {
     #[test]
     fn concurrently_and_transactions() {
         let sql = "CREATE INDEX CONCURRENTLY i ON t (a);\n";
-        assert_eq!(ids(&lint_sql("m.sql", sql, &LintConfig::default())), vec![("concurrently-in-transaction", 1)]);
+        assert_eq!(
+            ids(&lint_sql("m.sql", sql, &LintConfig::default())),
+            vec![("concurrently-in-transaction", 1)]
+        );
         let sql = "-- devenv:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;\n";
         assert!(lint_sql("m.sql", sql, &LintConfig::default()).is_empty());
         let sql = "BEGIN;\nALTER TABLE t ADD COLUMN c text;\nCOMMIT;\n";
@@ -398,9 +475,21 @@ mod tests {
     #[test]
     fn nothing_panics_on_odd_sql() {
         for sql in [
-            "ALTER TABLE", "ALTER TABLE t ADD", "ALTER TABLE t ADD CONSTRAINT", "CREATE INDEX", "DROP TABLE",
-            "ALTER TABLE t ALTER", "CREATE TABLE t (", "CREATE TABLE t ()", ")))(((", "ALTER TABLE ONLY", "DROP TABLE IF EXISTS",
-            "ALTER TABLE \"T\".\"x\" RENAME", "CREATE UNIQUE INDEX ON", "$$", "ALTER TABLE t VALIDATE",
+            "ALTER TABLE",
+            "ALTER TABLE t ADD",
+            "ALTER TABLE t ADD CONSTRAINT",
+            "CREATE INDEX",
+            "DROP TABLE",
+            "ALTER TABLE t ALTER",
+            "CREATE TABLE t (",
+            "CREATE TABLE t ()",
+            ")))(((",
+            "ALTER TABLE ONLY",
+            "DROP TABLE IF EXISTS",
+            "ALTER TABLE \"T\".\"x\" RENAME",
+            "CREATE UNIQUE INDEX ON",
+            "$$",
+            "ALTER TABLE t VALIDATE",
         ] {
             let _ = lint_sql("m.sql", sql, &LintConfig::default());
         }

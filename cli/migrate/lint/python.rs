@@ -47,7 +47,10 @@ pub struct PyLint {
     pub has_upgrade: bool,
 }
 
-fn tokenize(src: &str) -> (Vec<Tok>, Vec<(usize, String)>, Vec<(usize, String)>) {
+/// `(line, text)` pairs: comments, or problems.
+type Lines = Vec<(usize, String)>;
+
+fn tokenize(src: &str) -> (Vec<Tok>, Lines, Lines) {
     let b = src.as_bytes();
     let (mut i, mut line, mut depth) = (0usize, 1usize, 0i32);
     let mut toks = Vec::new();
@@ -87,7 +90,11 @@ fn tokenize(src: &str) -> (Vec<Tok>, Vec<(usize, String)>, Vec<(usize, String)>)
             continue;
         }
         let start_line = line;
-        let line_start_col = if at_line_start && depth == 0 { Some(col) } else { None };
+        let line_start_col = if at_line_start && depth == 0 {
+            Some(col)
+        } else {
+            None
+        };
         at_line_start = false;
         // String with optional prefix.
         let mut p = i;
@@ -116,7 +123,8 @@ fn tokenize(src: &str) -> (Vec<Tok>, Vec<(usize, String)>, Vec<(usize, String)>)
                     }
                     line += 1;
                 }
-                if b[j] == q && (!triple || (b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q))) {
+                if b[j] == q && (!triple || (b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q)))
+                {
                     closed = Some(j);
                     break;
                 }
@@ -127,9 +135,18 @@ fn tokenize(src: &str) -> (Vec<Tok>, Vec<(usize, String)>, Vec<(usize, String)>)
                 break;
             };
             let raw = &src[body.min(end)..end];
-            let readable = !(prefix.contains('f') && raw.contains('{')) && !prefix.contains('b');
-            let value = if prefix.contains('r') { raw.to_string() } else { unescape(raw) };
-            toks.push(Tok { kind: Kind::Str { value, readable }, text: String::new(), line: start_line, line_start_col });
+            let readable = (!prefix.contains('f') || !raw.contains('{')) && !prefix.contains('b');
+            let value = if prefix.contains('r') {
+                raw.to_string()
+            } else {
+                unescape(raw)
+            };
+            toks.push(Tok {
+                kind: Kind::Str { value, readable },
+                text: String::new(),
+                line: start_line,
+                line_start_col,
+            });
             i = end + open;
             continue;
         }
@@ -138,7 +155,12 @@ fn tokenize(src: &str) -> (Vec<Tok>, Vec<(usize, String)>, Vec<(usize, String)>)
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
                 i += 1;
             }
-            toks.push(Tok { kind: Kind::Name, text: src[start..i].to_string(), line, line_start_col });
+            toks.push(Tok {
+                kind: Kind::Name,
+                text: src[start..i].to_string(),
+                line,
+                line_start_col,
+            });
             continue;
         }
         if c.is_ascii_digit() {
@@ -146,7 +168,12 @@ fn tokenize(src: &str) -> (Vec<Tok>, Vec<(usize, String)>, Vec<(usize, String)>)
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_') {
                 i += 1;
             }
-            toks.push(Tok { kind: Kind::Other, text: src[start..i].to_string(), line, line_start_col });
+            toks.push(Tok {
+                kind: Kind::Other,
+                text: src[start..i].to_string(),
+                line,
+                line_start_col,
+            });
             continue;
         }
         match c {
@@ -156,8 +183,17 @@ fn tokenize(src: &str) -> (Vec<Tok>, Vec<(usize, String)>, Vec<(usize, String)>)
         }
         // `==`, `!=`, `<=`, `>=` are one operator (so `x == y` is not a keyword argument).
         let two = b.get(i + 1) == Some(&b'=') && b"=!<>".contains(&c);
-        let len = if two { 2 } else { src[i..].chars().next().map_or(1, char::len_utf8) };
-        toks.push(Tok { kind: Kind::Op, text: src[i..i + len].to_string(), line, line_start_col });
+        let len = if two {
+            2
+        } else {
+            src[i..].chars().next().map_or(1, char::len_utf8)
+        };
+        toks.push(Tok {
+            kind: Kind::Op,
+            text: src[i..i + len].to_string(),
+            line,
+            line_start_col,
+        });
         i += len;
     }
     (toks, comments, problems)
@@ -222,9 +258,15 @@ fn push_arg<'a>(args: &mut Vec<Arg<'a>>, toks: &'a [Tok]) {
         return;
     }
     if toks.len() >= 2 && toks[0].kind == Kind::Name && toks[1].is_op("=") {
-        args.push(Arg { name: Some(&toks[0].text), value: &toks[2..] });
+        args.push(Arg {
+            name: Some(&toks[0].text),
+            value: &toks[2..],
+        });
     } else {
-        args.push(Arg { name: None, value: toks });
+        args.push(Arg {
+            name: None,
+            value: toks,
+        });
     }
 }
 
@@ -242,11 +284,22 @@ fn is_false(v: Option<&[Tok]>) -> bool {
 
 /// A string literal (adjacent literals joined), also inside `sa.text(…)` / `text(…)`.
 fn literal(v: &[Tok]) -> Option<(String, usize, bool)> {
-    let strs: Vec<&Tok> = v.iter().filter(|t| matches!(t.kind, Kind::Str { .. })).collect();
-    let non_str = v.iter().filter(|t| !matches!(t.kind, Kind::Str { .. })).count();
+    let strs: Vec<&Tok> = v
+        .iter()
+        .filter(|t| matches!(t.kind, Kind::Str { .. }))
+        .collect();
+    let non_str = v
+        .iter()
+        .filter(|t| !matches!(t.kind, Kind::Str { .. }))
+        .count();
     let wrapped = non_str > 0
         && v.iter().any(|t| t.is_name("text"))
-        && v.iter().all(|t| matches!(t.kind, Kind::Str { .. } | Kind::Name) || t.is_op(".") || t.is_op("(") || t.is_op(")"));
+        && v.iter().all(|t| {
+            matches!(t.kind, Kind::Str { .. } | Kind::Name)
+                || t.is_op(".")
+                || t.is_op("(")
+                || t.is_op(")")
+        });
     if strs.is_empty() || (non_str > 0 && !wrapped) {
         return None;
     }
@@ -262,18 +315,31 @@ fn literal(v: &[Tok]) -> Option<(String, usize, bool)> {
 }
 
 fn str_arg(args: &[Arg<'_>], pos: usize, name: &str) -> String {
-    let v = kw(args, name).or_else(|| args.iter().filter(|a| a.name.is_none()).nth(pos).map(|a| a.value));
-    v.and_then(literal).map(|(s, _, _)| s).unwrap_or_else(|| "?".into())
+    let v = kw(args, name).or_else(|| {
+        args.iter()
+            .filter(|a| a.name.is_none())
+            .nth(pos)
+            .map(|a| a.value)
+    });
+    v.and_then(literal)
+        .map(|(s, _, _)| s)
+        .unwrap_or_else(|| "?".into())
 }
 
 /// Lint an Alembic script's `upgrade()`.
 pub fn lint(src: &str) -> PyLint {
     let (toks, comments, problems) = tokenize(src);
-    let mut out = PyLint { comments, ..PyLint::default() };
+    let mut out = PyLint {
+        comments,
+        ..PyLint::default()
+    };
     for (line, message) in problems {
         out.unreadable.push((line, message));
     }
-    let Some(def) = toks.windows(2).position(|w| w[0].is_name("def") && w[1].is_name("upgrade")) else {
+    let Some(def) = toks
+        .windows(2)
+        .position(|w| w[0].is_name("def") && w[1].is_name("upgrade"))
+    else {
         return out;
     };
     out.has_upgrade = true;
@@ -310,7 +376,10 @@ pub fn lint(src: &str) -> PyLint {
             continue;
         }
         let recv = t.text.as_str();
-        let batch_table = aliases.iter().find(|(a, _)| a == recv).map(|(_, t)| t.clone());
+        let batch_table = aliases
+            .iter()
+            .find(|(a, _)| a == recv)
+            .map(|(_, t)| t.clone());
         if recv != "op" && batch_table.is_none() {
             i += 1;
             continue;
@@ -320,9 +389,16 @@ pub fn lint(src: &str) -> PyLint {
         let (args, next) = call_args(body, i + 3);
         // With a batch alias the table is implied, so positional args shift by one.
         let shift = usize::from(batch_table.is_none());
-        let table = batch_table.clone().unwrap_or_else(|| str_arg(&args, 0, "table_name"));
+        let table = batch_table
+            .clone()
+            .unwrap_or_else(|| str_arg(&args, 0, "table_name"));
         let mut hit = |rule: &'static str, subject: String| {
-            out.hits.push(Hit { rule, line, subject, statement: line });
+            out.hits.push(Hit {
+                rule,
+                line,
+                subject,
+                statement: line,
+            });
         };
         match method {
             "batch_alter_table" => {
@@ -335,7 +411,9 @@ pub fn lint(src: &str) -> PyLint {
             "create_table" => {
                 state.created.insert(str_arg(&args, 0, "table_name"));
             }
-            "drop_table" if !state.created.contains(&table) => hit("drop-table", format!("op.drop_table({table})")),
+            "drop_table" if !state.created.contains(&table) => {
+                hit("drop-table", format!("op.drop_table({table})"))
+            }
             "drop_column" if !state.created.contains(&table) => {
                 let col = str_arg(&args, shift, "column_name");
                 hit("drop-column", format!("op.drop_column({table}.{col})"));
@@ -344,28 +422,49 @@ pub fn lint(src: &str) -> PyLint {
             "alter_column" if !state.created.contains(&table) => {
                 let col = str_arg(&args, shift, "column_name");
                 if kw(&args, "type_").is_some() {
-                    hit("change-column-type", format!("op.alter_column({table}.{col}, type_=…)"));
+                    hit(
+                        "change-column-type",
+                        format!("op.alter_column({table}.{col}, type_=…)"),
+                    );
                 }
                 if is_false(kw(&args, "nullable")) {
-                    hit("set-not-null", format!("op.alter_column({table}.{col}, nullable=False)"));
+                    hit(
+                        "set-not-null",
+                        format!("op.alter_column({table}.{col}, nullable=False)"),
+                    );
                 }
                 if is_true(kw(&args, "nullable")) {
-                    hit("drop-not-null", format!("op.alter_column({table}.{col}, nullable=True)"));
+                    hit(
+                        "drop-not-null",
+                        format!("op.alter_column({table}.{col}, nullable=True)"),
+                    );
                 }
                 if kw(&args, "new_column_name").is_some() {
-                    hit("rename-column", format!("op.alter_column({table}.{col}, new_column_name=…)"));
+                    hit(
+                        "rename-column",
+                        format!("op.alter_column({table}.{col}, new_column_name=…)"),
+                    );
                 }
             }
             "add_column" if !state.created.contains(&table) => {
-                let column = args.iter().filter(|a| a.name.is_none()).nth(shift).map(|a| a.value).or(kw(&args, "column"));
+                let column = args
+                    .iter()
+                    .filter(|a| a.name.is_none())
+                    .nth(shift)
+                    .map(|a| a.value)
+                    .or(kw(&args, "column"));
                 if let Some(col) = column
                     && let Some(open) = col.iter().position(|x| x.is_op("("))
                 {
                     let (cargs, _) = call_args(col, open);
                     let name = str_arg(&cargs, 0, "name");
-                    let required = is_false(kw(&cargs, "nullable")) || is_true(kw(&cargs, "primary_key"));
+                    let required =
+                        is_false(kw(&cargs, "nullable")) || is_true(kw(&cargs, "primary_key"));
                     if required && kw(&cargs, "server_default").is_none() {
-                        hit("add-required-column", format!("op.add_column({table}.{name}, nullable=False)"));
+                        hit(
+                            "add-required-column",
+                            format!("op.add_column({table}.{name}, nullable=False)"),
+                        );
                     }
                 }
             }
@@ -373,15 +472,24 @@ pub fn lint(src: &str) -> PyLint {
                 let on = str_arg(&args, 1, "table_name");
                 let concurrently = is_true(kw(&args, "postgresql_concurrently"));
                 if concurrently && !state.no_transaction {
-                    hit("concurrently-in-transaction", format!("op.create_index(…, postgresql_concurrently=True) on {on}"));
+                    hit(
+                        "concurrently-in-transaction",
+                        format!("op.create_index(…, postgresql_concurrently=True) on {on}"),
+                    );
                 } else if !concurrently && !state.created.contains(&on) {
-                    hit("create-index-non-concurrently", format!("op.create_index on {on}"));
+                    hit(
+                        "create-index-non-concurrently",
+                        format!("op.create_index on {on}"),
+                    );
                 }
             }
             "drop_index" => {
                 let concurrently = is_true(kw(&args, "postgresql_concurrently"));
                 if concurrently && !state.no_transaction {
-                    hit("concurrently-in-transaction", "op.drop_index(…, postgresql_concurrently=True)".into());
+                    hit(
+                        "concurrently-in-transaction",
+                        "op.drop_index(…, postgresql_concurrently=True)".into(),
+                    );
                 } else if !concurrently {
                     hit("drop-index-non-concurrently", "op.drop_index".into());
                 }
@@ -389,19 +497,28 @@ pub fn lint(src: &str) -> PyLint {
             "create_foreign_key" if !is_true(kw(&args, "postgresql_not_valid")) => {
                 let src = str_arg(&args, 1, "source_table");
                 if !state.created.contains(&src) {
-                    hit("add-foreign-key-not-valid", format!("op.create_foreign_key on {src}"));
+                    hit(
+                        "add-foreign-key-not-valid",
+                        format!("op.create_foreign_key on {src}"),
+                    );
                 }
             }
             "create_check_constraint" if !is_true(kw(&args, "postgresql_not_valid")) => {
                 let on = str_arg(&args, 1, "table_name");
                 if !state.created.contains(&on) {
-                    hit("add-check-not-valid", format!("op.create_check_constraint on {on}"));
+                    hit(
+                        "add-check-not-valid",
+                        format!("op.create_check_constraint on {on}"),
+                    );
                 }
             }
             "create_unique_constraint" => {
                 let on = str_arg(&args, 1, "table_name");
                 if !state.created.contains(&on) {
-                    hit("add-unique-constraint", format!("op.create_unique_constraint on {on}"));
+                    hit(
+                        "add-unique-constraint",
+                        format!("op.create_unique_constraint on {on}"),
+                    );
                 }
             }
             "create_primary_key" => {
@@ -410,22 +527,35 @@ pub fn lint(src: &str) -> PyLint {
                     hit("add-primary-key", format!("op.create_primary_key on {on}"));
                 }
             }
-            "create_exclude_constraint" => hit("add-exclusion-constraint", "op.create_exclude_constraint".into()),
+            "create_exclude_constraint" => hit(
+                "add-exclusion-constraint",
+                "op.create_exclude_constraint".into(),
+            ),
             "execute" => match args.first().and_then(|a| literal(a.value)) {
                 Some((sql, sql_line, true)) => {
                     let lexed = sqltext::split(&sql);
                     for p in lexed.problems {
-                        out.unreadable.push((sql_line + p.line - 1, format!("SQL in op.execute: {}", p.message)));
+                        out.unreadable.push((
+                            sql_line + p.line - 1,
+                            format!("SQL in op.execute: {}", p.message),
+                        ));
                     }
                     let mut hits = Vec::new();
                     for (n, stmt) in lexed.statements.iter().enumerate() {
                         check_statement(stmt, n, &mut state, &mut hits);
                     }
                     for h in hits {
-                        out.hits.push(Hit { line, statement: line, ..h });
+                        out.hits.push(Hit {
+                            line,
+                            statement: line,
+                            ..h
+                        });
                     }
                 }
-                _ => out.unreadable.push((line, "op.execute(…) with an argument that is not a string literal".into())),
+                _ => out.unreadable.push((
+                    line,
+                    "op.execute(…) with an argument that is not a string literal".into(),
+                )),
             },
             _ => {}
         }
@@ -483,13 +613,23 @@ def downgrade():
         let src = "def upgrade():\n    op.create_index('i', 't', ['a'], postgresql_concurrently=True)\n    with op.get_context().autocommit_block():\n        op.create_index('j', 't', ['b'], postgresql_concurrently=True)\n    op.alter_column('t', 'a', nullable=False, new_column_name='b')\n";
         assert_eq!(
             rules(src),
-            vec![("concurrently-in-transaction", 2), ("set-not-null", 5), ("rename-column", 5)]
+            vec![
+                ("concurrently-in-transaction", 2),
+                ("set-not-null", 5),
+                ("rename-column", 5)
+            ]
         );
     }
 
     #[test]
     fn garbage_does_not_panic() {
-        for src in ["def upgrade(:\n  op.drop_table(", "'''", "def upgrade():\n    op.execute(\"DROP", "op.(", "é = 'x"] {
+        for src in [
+            "def upgrade(:\n  op.drop_table(",
+            "'''",
+            "def upgrade():\n    op.execute(\"DROP",
+            "op.(",
+            "é = 'x",
+        ] {
             let _ = lint(src);
         }
     }
