@@ -20,7 +20,10 @@ fn applies_in_numeric_order_and_records_history() {
     crate::require_containers!();
     let (ctx, db) = project("order");
     ctx.write("migrations/2_second.sql", "INSERT INTO log VALUES ('2');\n");
-    ctx.write("migrations/10_tenth.sql", "INSERT INTO log VALUES ('10');\n");
+    ctx.write(
+        "migrations/10_tenth.sql",
+        "INSERT INTO log VALUES ('10');\n",
+    );
     ctx.write(
         "migrations/1_first.sql",
         "CREATE TABLE log (v text, at serial);\n\
@@ -32,7 +35,10 @@ fn applies_in_numeric_order_and_records_history() {
     let out = ctx.devenv(&["db", "migrate"]).success();
     assert!(out.stderr.contains("Applied 1_first.sql"), "{}", out.stderr);
     let pg = server();
-    assert_eq!(pg.psql(&db, "SELECT string_agg(v, ',' ORDER BY at) FROM log"), "2,10");
+    assert_eq!(
+        pg.psql(&db, "SELECT string_agg(v, ',' ORDER BY at) FROM log"),
+        "2,10"
+    );
     assert_eq!(
         pg.psql(&db, "SELECT string_agg(version::text || ':' || name, ',' ORDER BY version) FROM devenv_schema_migrations"),
         "1:first,2:second,10:tenth"
@@ -61,15 +67,38 @@ fn a_failing_file_rolls_back_and_names_the_line() {
         "CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\n\nINSERT INTO missing_table VALUES (1);\nCREATE TABLE c (id int);\n",
     );
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
-    assert!(out.stderr.contains("`2_bad.sql` failed at line 4"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`2_bad.sql` failed at line 4"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("missing_table"), "{}", out.stderr);
-    assert!(out.stderr.contains("nothing from it was applied"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("nothing from it was applied"),
+        "{}",
+        out.stderr
+    );
     let pg = server();
-    assert_eq!(pg.psql(&db, "SELECT count(*) FROM pg_tables WHERE tablename IN ('b', 'c')"), "0");
-    assert_eq!(pg.psql(&db, "SELECT string_agg(version::text, ',') FROM devenv_schema_migrations"), "1");
+    assert_eq!(
+        pg.psql(
+            &db,
+            "SELECT count(*) FROM pg_tables WHERE tablename IN ('b', 'c')"
+        ),
+        "0"
+    );
+    assert_eq!(
+        pg.psql(
+            &db,
+            "SELECT string_agg(version::text, ',') FROM devenv_schema_migrations"
+        ),
+        "1"
+    );
 
     // A runtime error with no position (division by zero) is placed by counting statements.
-    ctx.write("migrations/2_bad.sql", "CREATE TABLE b (id int);\nSELECT 1/0;\n");
+    ctx.write(
+        "migrations/2_bad.sql",
+        "CREATE TABLE b (id int);\nSELECT 1/0;\n",
+    );
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
     assert!(out.stderr.contains("failed at line 2"), "{}", out.stderr);
 
@@ -79,21 +108,36 @@ fn a_failing_file_rolls_back_and_names_the_line() {
         "CREATE TABLE b (id int);\nDO $$\nBEGIN\n  PERFORM 1;\n  RAISE EXCEPTION 'boom';\nEND $$;\n",
     );
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
-    assert!(out.stderr.contains("failed at line 5: boom"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("failed at line 5: boom"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn no_transaction_files_run_concurrently_built_indexes() {
     crate::require_containers!();
     let (ctx, db) = project("notx");
-    ctx.write("migrations/1_t.sql", "CREATE TABLE t (id int, email text);\n");
+    ctx.write(
+        "migrations/1_t.sql",
+        "CREATE TABLE t (id int, email text);\n",
+    );
     ctx.write(
         "migrations/2_idx.sql",
         "CREATE INDEX CONCURRENTLY t_email ON t (email);\n",
     );
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
-    assert!(out.stderr.contains("cannot run inside a transaction block"), "{}", out.stderr);
-    assert!(out.stderr.contains("-- devenv:no-transaction"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot run inside a transaction block"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("-- devenv:no-transaction"),
+        "{}",
+        out.stderr
+    );
 
     ctx.write(
         "migrations/2_idx.sql",
@@ -101,8 +145,17 @@ fn no_transaction_files_run_concurrently_built_indexes() {
     );
     ctx.devenv(&["db", "migrate"]).success();
     let pg = server();
-    assert_eq!(pg.psql(&db, "SELECT count(*) FROM pg_indexes WHERE tablename = 't'"), "2");
-    assert_eq!(pg.psql(&db, "SELECT no_transaction FROM devenv_schema_migrations WHERE version = 2"), "t");
+    assert_eq!(
+        pg.psql(&db, "SELECT count(*) FROM pg_indexes WHERE tablename = 't'"),
+        "2"
+    );
+    assert_eq!(
+        pg.psql(
+            &db,
+            "SELECT no_transaction FROM devenv_schema_migrations WHERE version = 2"
+        ),
+        "t"
+    );
 
     // A failure half way: what ran stays, the file is not recorded, and the message says so.
     ctx.write(
@@ -110,9 +163,19 @@ fn no_transaction_files_run_concurrently_built_indexes() {
         "-- devenv:no-transaction\nCREATE INDEX CONCURRENTLY t_both ON t (id, email);\nCREATE INDEX CONCURRENTLY nope ON missing (id);\n",
     );
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
-    assert!(out.stderr.contains("`3_half.sql` failed at line 3"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`3_half.sql` failed at line 3"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("stay applied"), "{}", out.stderr);
-    assert_eq!(pg.psql(&db, "SELECT count(*) FROM devenv_schema_migrations WHERE version = 3"), "0");
+    assert_eq!(
+        pg.psql(
+            &db,
+            "SELECT count(*) FROM devenv_schema_migrations WHERE version = 3"
+        ),
+        "0"
+    );
 }
 
 #[test]
@@ -150,28 +213,50 @@ fn concurrent_runners_apply_each_file_once() {
     }
     assert!(waited >= 1, "no runner reported waiting for the lock");
     let pg = server();
-    assert_eq!(pg.psql(&db, "SELECT count(*) || '/' || count(DISTINCT v) FROM log"), "5/5");
-    assert_eq!(pg.psql(&db, "SELECT count(*) FROM devenv_schema_migrations"), "7");
+    assert_eq!(
+        pg.psql(&db, "SELECT count(*) || '/' || count(DISTINCT v) FROM log"),
+        "5/5"
+    );
+    assert_eq!(
+        pg.psql(&db, "SELECT count(*) FROM devenv_schema_migrations"),
+        "7"
+    );
 }
 
 #[test]
 fn edited_files_are_refused_until_accepted_and_crlf_is_not_an_edit() {
     crate::require_containers!();
     let (ctx, _db) = project("checksum");
-    ctx.write("migrations/1_a.sql", "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n");
+    ctx.write(
+        "migrations/1_a.sql",
+        "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n",
+    );
     ctx.devenv(&["db", "migrate"]).success();
-    ctx.write("migrations/1_a.sql", "CREATE TABLE a (id int);\r\nCREATE TABLE b (id int);\r\n");
+    ctx.write(
+        "migrations/1_a.sql",
+        "CREATE TABLE a (id int);\r\nCREATE TABLE b (id int);\r\n",
+    );
     let status = ctx.devenv(&["db", "status", "--json"]).success().json();
     assert_eq!(status["migrations"][0]["state"], "applied");
 
-    ctx.write("migrations/1_a.sql", "CREATE TABLE a (id bigint);\nCREATE TABLE b (id int);\n");
+    ctx.write(
+        "migrations/1_a.sql",
+        "CREATE TABLE a (id bigint);\nCREATE TABLE b (id int);\n",
+    );
     ctx.write("migrations/2_c.sql", "CREATE TABLE c (id int);\n");
     let status = ctx.devenv(&["db", "status", "--json"]).success().json();
     assert_eq!(status["migrations"][0]["state"], "changed");
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
-    assert!(out.stderr.contains("changed since it was applied: `1_a.sql`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("changed since it was applied: `1_a.sql`"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("--accept-checksum 1"), "{}", out.stderr);
-    let out = ctx.devenv(&["db", "migrate", "--accept-checksum", "1"]).success();
+    let out = ctx
+        .devenv(&["db", "migrate", "--accept-checksum", "1"])
+        .success();
     assert!(out.stderr.contains("Accepted"), "{}", out.stderr);
     assert!(out.stderr.contains("Applied 2_c.sql"), "{}", out.stderr);
 
@@ -194,13 +279,26 @@ fn out_of_order_files_are_refused_unless_allowed() {
     assert_eq!(status["migrations"][1]["out_of_order"], true);
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
     assert!(out.stderr.contains("`2_b.sql`"), "{}", out.stderr);
-    assert!(out.stderr.contains("--allow-out-of-order"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--allow-out-of-order"),
+        "{}",
+        out.stderr
+    );
     // --dry-run shows it without applying.
-    let out = ctx.devenv(&["db", "migrate", "--dry-run", "--allow-out-of-order"]).success();
+    let out = ctx
+        .devenv(&["db", "migrate", "--dry-run", "--allow-out-of-order"])
+        .success();
     assert!(out.stderr.contains("Would apply 2_b.sql"), "{}", out.stderr);
-    assert_eq!(server().psql(&db, "SELECT count(*) FROM devenv_schema_migrations"), "2");
-    ctx.devenv(&["db", "migrate", "--allow-out-of-order"]).success();
-    assert_eq!(server().psql(&db, "SELECT count(*) FROM devenv_schema_migrations"), "3");
+    assert_eq!(
+        server().psql(&db, "SELECT count(*) FROM devenv_schema_migrations"),
+        "2"
+    );
+    ctx.devenv(&["db", "migrate", "--allow-out-of-order"])
+        .success();
+    assert_eq!(
+        server().psql(&db, "SELECT count(*) FROM devenv_schema_migrations"),
+        "3"
+    );
 }
 
 #[test]
@@ -208,12 +306,21 @@ fn target_stops_at_a_version() {
     crate::require_containers!();
     let (ctx, db) = project("target");
     for v in 1..=3 {
-        ctx.write(&format!("migrations/{v}_t.sql"), format!("CREATE TABLE t{v} (id int);\n"));
+        ctx.write(
+            &format!("migrations/{v}_t.sql"),
+            format!("CREATE TABLE t{v} (id int);\n"),
+        );
     }
-    let out = ctx.devenv(&["--json", "db", "migrate", "--target", "2"]).success().json();
+    let out = ctx
+        .devenv(&["--json", "db", "migrate", "--target", "2"])
+        .success()
+        .json();
     assert_eq!(out["applied"].as_array().unwrap().len(), 2);
     assert_eq!(out["remaining"], 1);
-    assert_eq!(server().psql(&db, "SELECT max(version) FROM devenv_schema_migrations"), "2");
+    assert_eq!(
+        server().psql(&db, "SELECT max(version) FROM devenv_schema_migrations"),
+        "2"
+    );
 }
 
 #[test]
@@ -232,17 +339,28 @@ fn lock_timeout_names_the_blocking_query() {
         stdin.flush().unwrap();
     }
     std::thread::sleep(Duration::from_millis(500));
-    ctx.write("migrations/2_add.sql", "ALTER TABLE t ADD COLUMN email text;\n");
+    ctx.write(
+        "migrations/2_add.sql",
+        "ALTER TABLE t ADD COLUMN email text;\n",
+    );
     ctx.env("PGAPPNAME", "ignored");
     let out = ctx.devenv(&["db", "migrate"]);
     let _ = blocker.kill();
     let _ = blocker.wait();
     let out = out.assert_code(1);
-    assert!(out.stderr.contains("`2_add.sql` (line 1) gave up waiting for a table lock"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("`2_add.sql` (line 1) gave up waiting for a table lock"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("blocked by pid"), "{}", out.stderr);
     assert!(out.stderr.contains("idle in transaction"), "{}", out.stderr);
     assert!(out.stderr.contains("LOCK TABLE t"), "{}", out.stderr);
-    assert_eq!(server().psql(&db, "SELECT count(*) FROM devenv_schema_migrations"), "1");
+    assert_eq!(
+        server().psql(&db, "SELECT count(*) FROM devenv_schema_migrations"),
+        "1"
+    );
 }
 
 #[test]
@@ -256,7 +374,11 @@ fn bad_input_gets_clear_errors() {
     // Empty file.
     ctx.write("migrations/1_empty.sql", "-- nothing yet\n\n");
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
-    assert!(out.stderr.contains("`") && out.stderr.contains("1_empty.sql` is empty"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`") && out.stderr.contains("1_empty.sql` is empty"),
+        "{}",
+        out.stderr
+    );
     // Malformed names and duplicates name the files.
     ctx.write("migrations/1_empty.sql", "SELECT 1;\n");
     ctx.write("migrations/v2_bad.sql", "SELECT 1;\n");
@@ -265,7 +387,11 @@ fn bad_input_gets_clear_errors() {
     std::fs::remove_file(ctx.join("migrations/v2_bad.sql")).unwrap();
     ctx.write("migrations/01_dup.sql", "SELECT 1;\n");
     let out = ctx.devenv(&["db", "status"]).assert_code(1);
-    assert!(out.stderr.contains("two migration files have version 1"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("two migration files have version 1"),
+        "{}",
+        out.stderr
+    );
     // No URL at all.
     let bare = TestContext::new();
     let out = bare.devenv(&["db", "status"]).assert_code(1);
@@ -278,35 +404,64 @@ fn wrong_credentials_and_unreachable_servers() {
     let pg = server();
     let ctx = TestContext::new();
     let bad = format!("postgres://postgres:wrong@127.0.0.1:{}/postgres", pg.port);
-    let out = ctx.devenv(&["db", "wait", "--database-url", &bad, "--timeout", "10s"]).assert_code(1);
-    assert!(out.stderr.contains("password authentication failed"), "{}", out.stderr);
+    let out = ctx
+        .devenv(&["db", "wait", "--database-url", &bad, "--timeout", "10s"])
+        .assert_code(1);
+    assert!(
+        out.stderr.contains("password authentication failed"),
+        "{}",
+        out.stderr
+    );
     // Unreachable: exit 2 after the timeout, with what was waited.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dead = format!("postgres://postgres:postgres@127.0.0.1:{port}/x");
     let started = std::time::Instant::now();
-    let out = ctx.devenv(&["db", "wait", "--database-url", &dead, "--timeout", "1s"]).assert_code(2);
+    let out = ctx
+        .devenv(&["db", "wait", "--database-url", &dead, "--timeout", "1s"])
+        .assert_code(2);
     assert!(started.elapsed() < Duration::from_secs(8));
-    assert!(out.stderr.contains("cannot connect to database `x`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot connect to database `x`"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("waited"), "{}", out.stderr);
     // Ready.
     let (_, url) = pg.create_database("wait");
-    ctx.devenv(&["db", "wait", "--database-url", &url]).success();
+    ctx.devenv(&["db", "wait", "--database-url", &url])
+        .success();
 }
 
 #[test]
 fn another_tools_history_is_recognised() {
     crate::require_containers!();
     let (ctx, db) = project("foreign");
-    server().psql(&db, "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)");
+    server().psql(
+        &db,
+        "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
+    );
     ctx.write("migrations/1_a.sql", "CREATE TABLE a (id int);\n");
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
-    assert!(out.stderr.contains("run by Alembic (table `alembic_version`)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("run by Alembic (table `alembic_version`)"),
+        "{}",
+        out.stderr
+    );
     // A table with our name that isn't ours.
     let (ctx, db) = project("notours");
     server().psql(&db, "CREATE TABLE devenv_schema_migrations (id int)");
     ctx.write("migrations/1_a.sql", "CREATE TABLE a (id int);\n");
     let out = ctx.devenv(&["db", "migrate"]).assert_code(1);
-    assert!(out.stderr.contains("is not a devenv history table"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is not a devenv history table"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -319,7 +474,13 @@ fn command_migrations_get_the_lock_timeouts_and_pass_the_exit_code() {
     );
     let out = ctx.devenv(&["db", "migrate"]).assert_code(3);
     assert!(out.stderr.contains("3s"), "{}", out.stderr);
-    assert_eq!(server().psql(&db, "SELECT count(*) FROM pg_tables WHERE tablename = 'from_cmd'"), "1");
+    assert_eq!(
+        server().psql(
+            &db,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'from_cmd'"
+        ),
+        "1"
+    );
 }
 
 #[test]
@@ -329,9 +490,17 @@ fn new_reset_and_dump() {
     let out = ctx.devenv(&["db", "new", "add", "users"]).success();
     let path = out.stdout.trim().to_string();
     assert!(path.ends_with("_add_users.sql"), "{path}");
-    let name = std::path::Path::new(&path).file_name().unwrap().to_string_lossy().into_owned();
+    let name = std::path::Path::new(&path)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     assert_eq!(name.split('_').next().unwrap().len(), 14, "{name}");
-    std::fs::write(&path, "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n").unwrap();
+    std::fs::write(
+        &path,
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+    )
+    .unwrap();
     ctx.devenv(&["db", "migrate"]).success();
     server().psql(&db, "INSERT INTO users VALUES (1, 'a@b')");
     // No terminal and no --yes: refuse.
@@ -341,12 +510,22 @@ fn new_reset_and_dump() {
     assert_eq!(server().psql(&db, "SELECT count(*) FROM users"), "0");
     // Non-local hosts need --force (refused before any connection).
     let out = ctx
-        .devenv(&["db", "reset", "--yes", "--database-url", "postgres://u:p@db.example.com/prod"])
+        .devenv(&[
+            "db",
+            "reset",
+            "--yes",
+            "--database-url",
+            "postgres://u:p@db.example.com/prod",
+        ])
         .assert_code(1);
     assert!(out.stderr.contains("non-local host"), "{}", out.stderr);
     // Schema dump (pg_dump on this machine when no database.service is set).
     let out = ctx.devenv(&["db", "dump"]).success();
-    assert!(out.stdout.contains("CREATE TABLE public.users"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("CREATE TABLE public.users"),
+        "{}",
+        out.stdout
+    );
 }
 
 // ---- db lint (no server needed) ----
@@ -354,9 +533,17 @@ fn new_reset_and_dump() {
 fn lint_fixture() -> TestContext {
     let ctx = TestContext::new();
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/db/lint");
-    for entry in walkdir::WalkDir::new(&src).into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(&src)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+            let rel = entry
+                .path()
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             ctx.write(&rel, std::fs::read(entry.path()).unwrap());
         }
     }
@@ -368,14 +555,23 @@ fn rules_by_file(json: &serde_json::Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{}:{}:{}", f["file"].as_str().unwrap(), f["line"], f["rule"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{}:{}:{}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["rule"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
 #[test]
 fn lint_flags_unsafe_sql_and_passes_safe_files() {
     let ctx = lint_fixture();
-    let out = ctx.devenv(&["--json", "db", "lint", "--dir", "sql"]).assert_code(1);
+    let out = ctx
+        .devenv(&["--json", "db", "lint", "--dir", "sql"])
+        .assert_code(1);
     let json = out.json();
     assert_eq!(json["files"], 5);
     assert_eq!(
@@ -393,17 +589,31 @@ fn lint_flags_unsafe_sql_and_passes_safe_files() {
     assert!(first["safe"].as_str().unwrap().contains("devenv:cleanup"));
     // Human output: file:line, rule id, why and the safe sequence.
     let out = ctx.devenv(&["db", "lint", "--dir", "sql"]).assert_code(1);
-    assert!(out.stdout.contains("sql/0003_unsafe.sql:1: error[drop-column] DROP COLUMN users.nickname"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("sql/0003_unsafe.sql:1: error[drop-column] DROP COLUMN users.nickname"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("    instead: "), "{}", out.stdout);
     // Safe files alone are clean.
-    ctx.devenv(&["db", "lint", "sql/0001_create_users.sql", "sql/0002_expand.sql", "sql/0005_concurrent.sql"])
-        .success();
+    ctx.devenv(&[
+        "db",
+        "lint",
+        "sql/0001_create_users.sql",
+        "sql/0002_expand.sql",
+        "sql/0005_concurrent.sql",
+    ])
+    .success();
 }
 
 #[test]
 fn lint_reads_alembic_upgrade_only() {
     let ctx = lint_fixture();
-    let json = ctx.devenv(&["--json", "db", "lint", "--dir", "alembic"]).assert_code(1).json();
+    let json = ctx
+        .devenv(&["--json", "db", "lint", "--dir", "alembic"])
+        .assert_code(1)
+        .json();
     assert_eq!(
         rules_by_file(&json),
         vec![
@@ -440,7 +650,11 @@ fn lint_base_only_checks_files_added_since_the_ref() {
             .env("GIT_COMMITTER_EMAIL", "t@example.com")
             .output()
             .unwrap();
-        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
     };
     git(&["init", "-q", "-b", "main"]);
     ctx.write("migrations/1_old.sql", "ALTER TABLE t DROP COLUMN a;\n");
@@ -449,7 +663,14 @@ fn lint_base_only_checks_files_added_since_the_ref() {
     ctx.write("migrations/2_new.sql", "ALTER TABLE t ADD COLUMN b text;\n");
     ctx.devenv(&["db", "lint", "--base", "main"]).success();
     ctx.write("migrations/3_new.sql", "ALTER TABLE t RENAME TO u;\n");
-    let json = ctx.devenv(&["--json", "db", "lint", "--base", "main"]).assert_code(1).json();
-    assert_eq!(rules_by_file(&json), vec!["migrations/3_new.sql:1:rename-table"]);
-    ctx.devenv(&["db", "lint", "--base", "no-such-ref"]).assert_code(1);
+    let json = ctx
+        .devenv(&["--json", "db", "lint", "--base", "main"])
+        .assert_code(1)
+        .json();
+    assert_eq!(
+        rules_by_file(&json),
+        vec!["migrations/3_new.sql:1:rename-table"]
+    );
+    ctx.devenv(&["db", "lint", "--base", "no-such-ref"])
+        .assert_code(1);
 }

@@ -122,10 +122,9 @@ pub fn split(source: &str) -> Lexed {
                     current.start = before;
                     current.line = tok.line;
                 }
-                if tok.is("atomic") && current.tokens.last().is_some_and(|t: &Token| t.is("begin"))
-                {
-                    atomic_depth += 1;
-                } else if atomic_depth > 0 && tok.is("case") {
+                let opens_atomic = tok.is("atomic")
+                    && current.tokens.last().is_some_and(|t: &Token| t.is("begin"));
+                if opens_atomic || (atomic_depth > 0 && tok.is("case")) {
                     atomic_depth += 1;
                 } else if atomic_depth > 0 && tok.is("end") {
                     atomic_depth -= 1;

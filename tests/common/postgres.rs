@@ -100,17 +100,31 @@ impl Server {
         let pwfile = dir.join("pw");
         std::fs::write(&pwfile, PASSWORD).map_err(|e| e.to_string())?;
         if is_root() {
-            let _ = Command::new("chown").args(["postgres:postgres"]).arg(&pwfile).status();
+            let _ = Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(&pwfile)
+                .status();
         }
         let out = as_postgres(&bin.join("initdb"))
             .arg("-D")
             .arg(dir.join("data"))
-            .args(["-U", USER, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"])
+            .args([
+                "-U",
+                USER,
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ])
             .arg(format!("--pwfile={}", pwfile.display()))
             .output()
             .map_err(|e| format!("initdb: {e}"))?;
         if !out.status.success() {
-            return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+            return Err(format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         let port = free_port();
         let options = format!(
@@ -128,7 +142,10 @@ impl Server {
             .map_err(|e| format!("pg_ctl: {e}"))?;
         if !out.status.success() {
             let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
-            return Err(format!("pg_ctl start failed: {}\n{log}", String::from_utf8_lossy(&out.stderr)));
+            return Err(format!(
+                "pg_ctl start failed: {}\n{log}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         // SAFETY: registering a plain extern "C" function is always sound.
         unsafe { libc::atexit(stop_at_exit) };
@@ -168,7 +185,14 @@ impl Server {
     pub fn psql_session(&self, db: &str) -> std::process::Child {
         Command::new(self.bin.join("psql"))
             .arg(self.url(db))
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "application_name=blocker"])
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-v",
+                "application_name=blocker",
+            ])
             .env("PGAPPNAME", "blocker")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())

@@ -3,8 +3,13 @@
 //! engine goes through `crate::docker`; without `database.service` the client tools run on
 //! this machine with the database URL instead.
 
+use std::io::IsTerminal;
 use std::process::Stdio;
 
+use futures_util::future::BoxFuture;
+
+use crate::compose::Project;
+use crate::docker::{ContainerInfo, Engine, ExecRequest};
 use crate::error::{ExitStatus, Hinted};
 use crate::migrate::command::{CommandRunner, exit_code};
 use crate::migrate::connect::Target;
@@ -84,16 +89,120 @@ fn status_of(code: i32) -> ExitStatus {
 
 /// Exec `argv` in the running container of `service`; returns its exit code.
 async fn exec_in_service(
-    _settings: &Settings,
+    settings: &Settings,
     service: &str,
-    _argv: Vec<String>,
-    _interactive: bool,
+    argv: Vec<String>,
+    interactive: bool,
 ) -> anyhow::Result<i32> {
-    Err(Hinted::internal(format!(
-        "running a command in the `{service}` container needs the engine facade, which this build does not have yet"
-    ))
-    .with_hint("remove `database.service` to use the client tools on this machine")
-    .into())
+    let (project, _) = crate::commands::project_name_and_model(settings)?;
+    let engine = Engine::connect().await?;
+    let container = running(&engine, &project, service).await?;
+    let stdin_tty = std::io::stdin().is_terminal();
+    let req = ExecRequest {
+        cmd: argv,
+        env: Vec::new(),
+        user: None,
+        workdir: None,
+        tty: interactive && stdin_tty && std::io::stdout().is_terminal(),
+        interactive: interactive && stdin_tty,
+        privileged: false,
+    };
+    let code = engine.exec(&container.name, req).await?;
+    Ok(i32::try_from(code).unwrap_or(1))
+}
+
+async fn running(engine: &Engine, project: &str, service: &str) -> anyhow::Result<ContainerInfo> {
+    crate::stack::running_container(engine, project, service)
+        .await?
+        .ok_or_else(|| {
+            Hinted::user(format!(
+                "service `{service}` is not running in project `{project}`"
+            ))
+            .with_hint(format!("start it with `devenv up {service}`"))
+            .into()
+        })
+}
+
+/// The URL of `database.service`'s published PostgreSQL port, with the user, password and
+/// database from the service's `POSTGRES_*` environment (as the official image reads them).
+pub(crate) async fn published_url(settings: &Settings, service: &str) -> anyhow::Result<String> {
+    let project = crate::commands::load_project(settings, &[])?;
+    let svc = project.service(service)?;
+    let env = |k: &str| svc.environment.get(k).cloned().flatten();
+    let engine = Engine::connect().await?;
+    let container = running(&engine, &project.name, service).await?;
+    let port = container
+        .ports
+        .iter()
+        .filter(|p| p.published.is_some())
+        .find(|p| p.target == 5432)
+        .or_else(|| container.ports.iter().find(|p| p.published.is_some()))
+        .and_then(|p| p.published)
+        .ok_or_else(|| {
+            Hinted::user(format!(
+                "service `{service}` publishes no port, so devenv cannot reach it from this machine"
+            ))
+            .with_hint(format!(
+                "add `ports: [\"5432\"]` to `{service}` in the compose file, or set `database.url`"
+            ))
+        })?;
+    let user = env("POSTGRES_USER").unwrap_or_else(|| "postgres".into());
+    let db = env("POSTGRES_DB").unwrap_or_else(|| user.clone());
+    let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
+    let mut url = format!(
+        "host=127.0.0.1 port={port} user={} dbname={}",
+        quote(&user),
+        quote(&db)
+    );
+    if let Some(pw) = env("POSTGRES_PASSWORD") {
+        url.push_str(&format!(" password={}", quote(&pw)));
+    }
+    Ok(url)
+}
+
+/// Runs `database.command` in the app's container: exec into the running one, or a one-off
+/// container from the service's image and configuration when it isn't running.
+struct EngineRunner {
+    project: Project,
+    service: String,
+}
+
+impl CommandRunner for EngineRunner {
+    fn run<'a>(
+        &'a self,
+        argv: &'a [String],
+        env: &'a [(String, String)],
+    ) -> BoxFuture<'a, anyhow::Result<i32>> {
+        Box::pin(async move {
+            let engine = Engine::connect().await?;
+            let code =
+                match crate::stack::running_container(&engine, &self.project.name, &self.service)
+                    .await?
+                {
+                    Some(container) => {
+                        let req = ExecRequest {
+                            cmd: argv.to_vec(),
+                            env: env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+                            user: None,
+                            workdir: None,
+                            tty: false,
+                            interactive: false,
+                            privileged: false,
+                        };
+                        engine.exec(&container.name, req).await?
+                    }
+                    None => {
+                        crate::stack::run_oneoff(&engine, &self.project, &self.service, argv, env)
+                            .await?
+                    }
+                };
+            Ok(i32::try_from(code).unwrap_or(1))
+        })
+    }
+
+    fn place(&self) -> String {
+        format!("in the `{}` service", self.service)
+    }
 }
 
 /// The runner for `database.command` in the app's service container.
@@ -103,13 +212,14 @@ pub(crate) fn app_runner(settings: &Settings) -> anyhow::Result<Box<dyn CommandR
         .database
         .command_service
         .clone()
-        .or_else(|| settings.config.app.service.clone());
-    Err(Hinted::internal(format!(
-        "running `database.command` in the {} container needs the engine facade, which this build does not have yet",
-        service.as_deref().unwrap_or("app")
-    ))
-    .with_hint("set `database.command_in: host` to run it on this machine")
-    .into())
+        .or_else(|| settings.config.app.service.clone())
+        .ok_or_else(|| {
+            Hinted::user("`database.command` needs to know which service runs it")
+                .with_hint("set `app.service` (or `database.command_service`) in devenv.yaml, or `database.command_in: host`")
+        })?;
+    let project = crate::commands::load_project(settings, &[])?;
+    project.service(&service)?;
+    Ok(Box::new(EngineRunner { project, service }))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::settings::Settings;
 
 use super::DbContext;
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct MigrateArgs {
     /// Show what would be applied without applying it.
     #[arg(long)]
@@ -29,9 +29,18 @@ pub(super) async fn run(
     ctx: &DbContext,
     settings: Settings,
 ) -> anyhow::Result<ExitStatus> {
+    let target = ctx.resolve(&settings).await?;
+    run_with_target(args, ctx, settings, target).await
+}
+
+pub(super) async fn run_with_target(
+    args: MigrateArgs,
+    ctx: &DbContext,
+    settings: Settings,
+    target: crate::migrate::connect::Target,
+) -> anyhow::Result<ExitStatus> {
     let printer = &settings.printer;
     let cfg = &settings.config.database;
-    let target = ctx.target(&settings)?;
     if let Some(argv) = &cfg.command {
         if args.dry_run || args.target.is_some() || !args.accept_checksum.is_empty() {
             return Err(Hinted::user(

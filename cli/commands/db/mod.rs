@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use crate::error::ExitStatus;
 use crate::migrate::MigrateError;
-use crate::migrate::config::resolve_url;
+use crate::migrate::config::{UrlSource, resolve_url};
 use crate::migrate::connect::Target;
 use crate::settings::Settings;
 
@@ -83,11 +83,59 @@ impl DbContext {
         }
     }
 
-    /// The database to talk to: `--database-url`, `DATABASE_URL`, `database.url`.
+    /// The database from a URL: `--database-url`, `DATABASE_URL`, `database.url`.
     pub(crate) fn target(&self, settings: &Settings) -> Result<Target, MigrateError> {
         match resolve_url(self.database_url.as_deref(), &settings.config.database) {
             Some((url, source)) => Target::parse(&url, source),
             None => Err(MigrateError::NoUrl),
         }
+    }
+
+    /// As [`Self::target`], then the published port of `database.service` (via the engine).
+    pub(crate) async fn resolve(&self, settings: &Settings) -> anyhow::Result<Target> {
+        match (self.target(settings), &settings.config.database.service) {
+            (Err(MigrateError::NoUrl), Some(service)) => {
+                let url = engine::published_url(settings, service).await?;
+                Ok(Target::parse(&url, UrlSource::Config)?)
+            }
+            (result, _) => Ok(result?),
+        }
+    }
+}
+
+/// Migrations during `devenv up`. Call it after the database service is healthy and before
+/// starting the services that depend on it (pre-deploy order); skip it for `--no-migrate`.
+/// Does nothing when there is nothing to migrate (no `database.command` and no migrations
+/// folder, or no way to reach the database). A failure is returned as the error that stops
+/// `up`: it names the failing file and the database's message, and a transactional file
+/// has left the database as it was.
+pub async fn migrate_during_up(settings: &Settings) -> anyhow::Result<()> {
+    let cfg = &settings.config.database;
+    let ctx = DbContext {
+        database_url: None,
+        dir: None,
+    };
+    if cfg.command.is_none() && !ctx.dir(settings).is_dir() {
+        return Ok(());
+    }
+    if cfg.service.is_none() && resolve_url(None, cfg).is_none() {
+        return Ok(());
+    }
+    let target = ctx.resolve(settings).await?;
+    target.wait(cfg.wait_timeout()?, |_| {}).await?;
+    let status = migrate::run_with_target(
+        migrate::MigrateArgs::default(),
+        &ctx,
+        settings.clone(),
+        target,
+    )
+    .await?;
+    match status {
+        ExitStatus::Success => Ok(()),
+        ExitStatus::External(code) => Err(crate::error::Hinted::user(format!(
+            "the migration command exited with {code}; services that depend on the database were not started"
+        ))
+        .into()),
+        ExitStatus::Failure => Err(crate::error::Hinted::user("migrations failed").into()),
     }
 }

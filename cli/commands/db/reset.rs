@@ -30,7 +30,7 @@ pub(super) async fn run(
     settings: Settings,
 ) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
-    let target = ctx.target(&settings)?;
+    let target = ctx.resolve(&settings).await?;
     let database = target.database();
     if !target.is_local() && !args.force {
         return Err(MigrateError::NotLocal {
@@ -80,11 +80,6 @@ pub(super) async fn run(
     if args.no_migrate {
         return Ok(ExitStatus::Success);
     }
-    let args = MigrateArgs {
-        dry_run: false,
-        target: None,
-        allow_out_of_order: false,
-        accept_checksum: Vec::new(),
-    };
+    let args = MigrateArgs::default();
     migrate::run(args, ctx, settings).await
 }

@@ -24,7 +24,7 @@ pub(super) async fn run(
     let printer = &settings.printer;
     let cfg = &settings.config.database;
     let table = cfg.history_table()?;
-    let target = ctx.target(&settings)?;
+    let target = ctx.resolve(&settings).await?;
     let dir = ctx.dir(&settings);
     let files = tokio::task::spawn_blocking(move || files::discover(&dir)).await??;
     let client = target.connect("devenv status").await?;

@@ -23,7 +23,7 @@ pub(super) async fn run(
         Some(t) => parse_duration("--timeout", t)?,
         None => cfg.wait_timeout()?,
     };
-    let target = ctx.target(&settings)?;
+    let target = ctx.resolve(&settings).await?;
     let spinner = settings
         .printer
         .spinner(format!("Waiting for {}", target.label));

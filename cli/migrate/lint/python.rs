@@ -47,7 +47,10 @@ pub struct PyLint {
     pub has_upgrade: bool,
 }
 
-fn tokenize(src: &str) -> (Vec<Tok>, Vec<(usize, String)>, Vec<(usize, String)>) {
+/// `(line, text)` pairs: comments, or problems.
+type Lines = Vec<(usize, String)>;
+
+fn tokenize(src: &str) -> (Vec<Tok>, Lines, Lines) {
     let b = src.as_bytes();
     let (mut i, mut line, mut depth) = (0usize, 1usize, 0i32);
     let mut toks = Vec::new();
@@ -132,7 +135,7 @@ fn tokenize(src: &str) -> (Vec<Tok>, Vec<(usize, String)>, Vec<(usize, String)>)
                 break;
             };
             let raw = &src[body.min(end)..end];
-            let readable = !(prefix.contains('f') && raw.contains('{')) && !prefix.contains('b');
+            let readable = (!prefix.contains('f') || !raw.contains('{')) && !prefix.contains('b');
             let value = if prefix.contains('r') {
                 raw.to_string()
             } else {
