@@ -15,7 +15,7 @@ pub use down::{DownOptions, down};
 pub use lock::ProjectLock;
 pub use oneoff::run_oneoff;
 pub use prefetch::{LocalImage, PrefetchOptions, prefetch};
-pub use up::{PullPolicy, ServiceReport, UpOptions, UpReport, up};
+pub use up::{PullPolicy, ReadyHook, ServiceReport, UpOptions, UpReport, up};
 
 use crate::compose::Project;
 use crate::docker::{ContainerInfo, Engine};

@@ -33,6 +33,23 @@ pub enum PullPolicy {
     Never,
 }
 
+/// Work to run once a service is ready and before anything that depends on it starts:
+/// migrations, run after the database is healthy (pre-deploy order).
+#[derive(Clone)]
+pub struct ReadyHook {
+    pub service: String,
+    pub run:
+        Arc<dyn Fn() -> futures_util::future::BoxFuture<'static, anyhow::Result<()>> + Send + Sync>,
+}
+
+impl std::fmt::Debug for ReadyHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadyHook")
+            .field("service", &self.service)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct UpOptions {
     /// Services to start (with their dependencies); empty = all.
@@ -43,6 +60,8 @@ pub struct UpOptions {
     pub wait_timeout: Duration,
     pub force_recreate: bool,
     pub remove_orphans: bool,
+    /// Run after this service is ready, before its dependents start (migrations).
+    pub ready_hook: Option<ReadyHook>,
 }
 
 /// What one service ended as.
@@ -417,7 +436,11 @@ async fn converge_one(
             "created"
         }
     };
-    let _ = tx.send(Progress::Started);
+    let hooked = opts.ready_hook.as_ref().filter(|h| h.service == name);
+    // Dependents of the hooked service wait for the hook, whatever their condition.
+    if hooked.is_none() {
+        let _ = tx.send(Progress::Started);
+    }
 
     let goal = if one_shot {
         Goal::Completed
@@ -434,6 +457,10 @@ async fn converge_one(
         Ok(st) => st,
         Err(failure) => return Err(failure_error(engine, name, &plan.name, failure).await),
     };
+    if let Some(hook) = hooked {
+        (hook.run)().await?;
+        let _ = tx.send(Progress::Started);
+    }
     let state_text = if one_shot {
         let _ = tx.send(Progress::Completed);
         "exited (0)".to_string()
