@@ -67,11 +67,24 @@ pub async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<ExitSta
         }
         return Ok(ExitStatus::Success);
     }
+    // Like `docker compose config`, `$` is written back as `$$` so the output is itself a
+    // valid compose file (the model holds the real, unescaped values).
+    let mut value = serde_json::to_value(&project)?;
+    escape_dollars(&mut value);
     if printer.json() {
-        printer.json_value(&project)?;
+        printer.json_value(&value)?;
     } else {
-        let text = serde_yaml_ng::to_string(&project)?;
+        let text = serde_yaml_ng::to_string(&value)?;
         printer.data(text.trim_end());
     }
     Ok(ExitStatus::Success)
+}
+
+fn escape_dollars(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        serde_json::Value::Object(map) => map.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
 }

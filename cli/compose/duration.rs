@@ -12,9 +12,8 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let bad = || {
-        format!("`{text}` is not a duration (expected e.g. `10s`, `1m30s`, `500ms`, `1h`)")
-    };
+    let bad =
+        || format!("`{text}` is not a duration (expected e.g. `10s`, `1m30s`, `500ms`, `1h`)");
     let mut total: f64 = 0.0;
     let mut rest = s;
     while !rest.is_empty() {

@@ -52,9 +52,20 @@ pub fn parse(text: &str, file: &Path) -> Result<Value, ComposeError> {
 
 /// The offending line with a caret under `column` (both 1-based), prefixed by a newline.
 pub fn snippet(text: &str, line: usize, column: usize) -> String {
-    match text.lines().nth(line.saturating_sub(1)) {
+    let lines: Vec<&str> = text.lines().collect();
+    // Errors at the end of the input point past the last line: show the last line instead.
+    let (line, column) = if line > lines.len() {
+        let last = lines
+            .iter()
+            .rposition(|l| !l.trim().is_empty())
+            .unwrap_or(0);
+        (last + 1, lines.get(last).map_or(1, |l| l.len() + 1))
+    } else {
+        (line, column)
+    };
+    match lines.get(line.saturating_sub(1)) {
         Some(src) => {
-            let shown = src.replace('\t', " ");
+            let shown = src.replace('\t', "\u{2192}");
             format!(
                 "\n{:>5} | {shown}\n      | {:>width$}^",
                 line,
