@@ -82,6 +82,11 @@ fn config_yaml_is_the_default_and_services_lists_names() {
     );
     let out = t.devenv(&["config", "--services"]).success();
     assert_eq!(out.stdout, "web\ndb\n");
+    let json = t
+        .devenv(&["config", "--services", "--json"])
+        .success()
+        .json();
+    assert_eq!(json, serde_json::json!(["web", "db"]));
     let out = t.devenv(&["config", "-q"]).success();
     assert_eq!(out.stdout, "");
 }
