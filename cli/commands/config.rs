@@ -42,16 +42,12 @@ pub async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<ExitSta
         return Ok(ExitStatus::Success);
     }
     if args.services {
-        for name in project.services.keys() {
-            printer.data(name);
-        }
-        return Ok(ExitStatus::Success);
+        let names: Vec<&String> = project.services.keys().collect();
+        return print_list(printer, &names);
     }
     if args.volumes {
-        for name in project.volumes.keys() {
-            printer.data(name);
-        }
-        return Ok(ExitStatus::Success);
+        let names: Vec<&String> = project.volumes.keys().collect();
+        return print_list(printer, &names);
     }
     if args.list_profiles {
         let mut profiles: Vec<&String> = project
@@ -62,16 +58,38 @@ pub async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<ExitSta
             .collect();
         profiles.sort();
         profiles.dedup();
-        for p in profiles {
-            printer.data(p);
-        }
-        return Ok(ExitStatus::Success);
+        return print_list(printer, &profiles);
     }
+    // Like `docker compose config`, `$` is written back as `$$` so the output is itself a
+    // valid compose file (the model holds the real, unescaped values).
+    let mut value = serde_json::to_value(&project)?;
+    escape_dollars(&mut value);
     if printer.json() {
-        printer.json_value(&project)?;
+        printer.json_value(&value)?;
     } else {
-        let text = serde_yaml_ng::to_string(&project)?;
+        let text = serde_yaml_ng::to_string(&value)?;
         printer.data(text.trim_end());
     }
     Ok(ExitStatus::Success)
+}
+
+/// One name per line, or a JSON array of strings with `--json`.
+fn print_list(printer: &crate::ui::Printer, names: &[&String]) -> anyhow::Result<ExitStatus> {
+    if printer.json() {
+        printer.json_value(&names)?;
+    } else {
+        for name in names {
+            printer.data(name);
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn escape_dollars(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        serde_json::Value::Object(map) => map.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
 }

@@ -79,7 +79,11 @@ pub fn compose_files(
                 )
             });
             let mut files = vec![first.clone()];
-            if let Some(o) = OVERRIDE_NAMES.iter().map(|n| d.join(n)).find(|p| p.is_file()) {
+            if let Some(o) = OVERRIDE_NAMES
+                .iter()
+                .map(|n| d.join(n))
+                .find(|p| p.is_file())
+            {
                 files.push(o);
             }
             return Ok((files, note));

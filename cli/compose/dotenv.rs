@@ -54,7 +54,11 @@ pub fn parse(text: &str, file: &Path, lookup: &Env) -> Result<EnvFile, ComposeEr
         let parsed = if let Some(body) = value.strip_prefix('\'') {
             match body.find('\'') {
                 Some(end) => body[..end].to_string(),
-                None => return Err(err(format!("unclosed single quote in the value of `{key}`"))),
+                None => {
+                    return Err(err(format!(
+                        "unclosed single quote in the value of `{key}`"
+                    )));
+                }
             }
         } else if let Some(body) = value.strip_prefix('"') {
             let mut collected = body.to_string();
@@ -70,7 +74,9 @@ pub fn parse(text: &str, file: &Path, lookup: &Env) -> Result<EnvFile, ComposeEr
                         i += 1;
                     }
                     None => {
-                        return Err(err(format!("unclosed double quote in the value of `{key}`")));
+                        return Err(err(format!(
+                            "unclosed double quote in the value of `{key}`"
+                        )));
                     }
                 }
             }

@@ -66,7 +66,9 @@ fn resolve_one(
         )));
     }
     let Some(mut service) = services.get(name).cloned() else {
-        return Err(err(format!("`extends` names undefined service `{service_name}`")));
+        return Err(err(format!(
+            "`extends` names undefined service `{service_name}`"
+        )));
     };
     let Value::Mapping(map) = &mut service else {
         return Ok(service);
@@ -79,7 +81,9 @@ fn resolve_one(
             for k in m.keys() {
                 let k = key_string(k);
                 if k != "service" && k != "file" {
-                    return Err(err(format!("unknown key `{k}` in `extends` (expected service, file)")));
+                    return Err(err(format!(
+                        "unknown key `{k}` in `extends` (expected service, file)"
+                    )));
                 }
             }
             (
@@ -89,8 +93,7 @@ fn resolve_one(
         }
         other => (scalar(other), None),
     };
-    let base_name =
-        base_name.ok_or_else(|| err("`extends` needs `service: NAME`".to_string()))?;
+    let base_name = base_name.ok_or_else(|| err("`extends` needs `service: NAME`".to_string()))?;
     let base = match file {
         None => resolve_one(
             services,
@@ -122,9 +125,7 @@ fn resolve_one(
             })?;
             let other_source = Source { path, text };
             let Some(Value::Mapping(other_services)) = other.get("services") else {
-                return Err(err(format!(
-                    "`extends` file `{file}` has no `services:`"
-                )));
+                return Err(err(format!("`extends` file `{file}` has no `services:`")));
             };
             let other_services = other_services.clone();
             resolve_one(
@@ -156,13 +157,26 @@ mod tests {
         };
         let mut doc: Value = serde_yaml_ng::from_str(text).unwrap();
         // Cycles are an error naming the file.
-        let err = resolve_extends(&mut doc, &source, &Env::new(), Path::new("/"), &mut Vec::new())
-            .unwrap_err();
+        let err = resolve_extends(
+            &mut doc,
+            &source,
+            &Env::new(),
+            Path::new("/"),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("c.yaml"), "{err}");
         // Without the loop, inheritance works through two levels.
         let text = &text[..text.find("  loop1").unwrap()];
         let mut doc: Value = serde_yaml_ng::from_str(text).unwrap();
-        resolve_extends(&mut doc, &source, &Env::new(), Path::new("/"), &mut Vec::new()).unwrap();
+        resolve_extends(
+            &mut doc,
+            &source,
+            &Env::new(),
+            Path::new("/"),
+            &mut Vec::new(),
+        )
+        .unwrap();
         let web = &doc["services"]["web"];
         assert_eq!(web["image"], Value::from("a"));
         assert_eq!(web["environment"]["A"], Value::from("1"));

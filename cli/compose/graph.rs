@@ -23,12 +23,11 @@ pub fn did_you_mean<'a>(
 }
 
 pub fn unknown_service(project: &Project, name: &str) -> ComposeError {
-    let profiles = project
-        .disabled_services
-        .iter()
-        .any(|s| s == name)
-        .then(|| profiles_of_disabled(project, name))
-        .unwrap_or_default();
+    let profiles = if project.disabled_services.iter().any(|s| s == name) {
+        profiles_of_disabled(project, name)
+    } else {
+        Vec::new()
+    };
     ComposeError::UnknownService {
         name: name.to_string(),
         suggestion: did_you_mean(name, project.services.keys().map(String::as_str)),

@@ -178,10 +178,8 @@ pub fn interpolate_value(
     path: &mut Vec<String>,
 ) -> Result<(), InterpolationError> {
     match value {
-        Value::String(s) => {
-            if s.contains('$') {
-                *s = interpolate(s, env, missing)?;
-            }
+        Value::String(s) if s.contains('$') => {
+            *s = interpolate(s, env, missing)?;
         }
         Value::Sequence(seq) => {
             for v in seq {

@@ -109,7 +109,9 @@ pub fn load_with_env(opts: &LoadOptions, process_env: Env) -> Result<Project, Co
     let active = active_services(&all, &profiles, &opts.explicit_services)?;
     for (name, mut service) in all {
         if !active.contains(&name) {
-            project.disabled_profiles.insert(name.clone(), service.profiles.clone());
+            project
+                .disabled_profiles
+                .insert(name.clone(), service.profiles.clone());
             project.disabled_services.push(name);
             continue;
         }
@@ -331,7 +333,8 @@ fn active_services(
 
 /// Cross-checks on the active services: dependencies, networks, volumes, secrets, configs.
 fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<(), ComposeError> {
-    let loc = |path: &[&str]| ctx.location_of(&path.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    let loc =
+        |path: &[&str]| ctx.location_of(&path.iter().map(|s| s.to_string()).collect::<Vec<_>>());
     let names: Vec<String> = project.services.keys().cloned().collect();
     let mut uses_default = false;
     for name in &names {
@@ -354,13 +357,21 @@ fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<(), ComposeE
                 dropped.push(dep.clone());
                 project.notes.push(format!(
                     "service `{name}`: optional dependency `{dep}` is {} and was skipped",
-                    if disabled { "not enabled" } else { "not defined" }
+                    if disabled {
+                        "not enabled"
+                    } else {
+                        "not defined"
+                    }
                 ));
                 continue;
             }
             let location = loc(&["services", name, "depends_on", dep]);
             if disabled {
-                let profiles = project.disabled_profiles.get(dep).cloned().unwrap_or_default();
+                let profiles = project
+                    .disabled_profiles
+                    .get(dep)
+                    .cloned()
+                    .unwrap_or_default();
                 return Err(ComposeError::invalid(
                     location,
                     format!(
@@ -388,7 +399,9 @@ fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<(), ComposeE
             if !names.contains(&dep) {
                 return Err(ComposeError::invalid(
                     loc(&["services", name]),
-                    format!("service `{name}` refers to undefined service `{dep}` (in links, network_mode or volumes_from)"),
+                    format!(
+                        "service `{name}` refers to undefined service `{dep}` (in links, network_mode or volumes_from)"
+                    ),
                 ));
             }
         }
@@ -403,7 +416,9 @@ fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<(), ComposeE
                     .unwrap_or_default();
                 return Err(ComposeError::invalid(
                     loc(&["services", name, "networks", net]),
-                    format!("service `{name}` uses undefined network `{net}`{hint}; declare it under the top-level `networks:`"),
+                    format!(
+                        "service `{name}` uses undefined network `{net}`{hint}; declare it under the top-level `networks:`"
+                    ),
                 ));
             }
         }
@@ -416,7 +431,9 @@ fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<(), ComposeE
             {
                 return Err(ComposeError::invalid(
                     loc(&["services", name, "volumes"]),
-                    format!("service `{name}` uses undefined volume `{src}`; declare it under the top-level `volumes:`"),
+                    format!(
+                        "service `{name}` uses undefined volume `{src}`; declare it under the top-level `volumes:`"
+                    ),
                 ));
             }
         }
@@ -428,7 +445,10 @@ fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<(), ComposeE
                 let Some(obj) = declared.get(&r.source) else {
                     return Err(ComposeError::invalid(
                         loc(&["services", name, &format!("{kind}s")]),
-                        format!("service `{name}` uses undefined {kind} `{}`; declare it under the top-level `{kind}s:`", r.source),
+                        format!(
+                            "service `{name}` uses undefined {kind} `{}`; declare it under the top-level `{kind}s:`",
+                            r.source
+                        ),
                     ));
                 };
                 if let Some(file) = &obj.file
@@ -436,7 +456,11 @@ fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<(), ComposeE
                 {
                     return Err(ComposeError::invalid(
                         loc(&[&format!("{kind}s"), &r.source, "file"]),
-                        format!("{kind} `{}`: file `{}` does not exist", r.source, file.display()),
+                        format!(
+                            "{kind} `{}`: file `{}` does not exist",
+                            r.source,
+                            file.display()
+                        ),
                     ));
                 }
             }
@@ -453,4 +477,3 @@ fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<(), ComposeE
     }
     Ok(())
 }
-

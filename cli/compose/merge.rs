@@ -102,11 +102,14 @@ pub fn merge_service(base: &mut Value, over: Value) {
                         let Some(bv) = reset_or(b, &bk, bv) else {
                             continue;
                         };
+                        let is_map = matches!(key_string(&bk).as_str(), "args" | "labels");
+                        let mut bv = bv;
+                        if is_map {
+                            to_map(&mut bv);
+                        }
                         match (key_string(&bk).as_str(), b.get_mut(&bk)) {
                             ("args" | "labels", Some(e)) => {
                                 to_map(e);
-                                let mut bv = bv;
-                                to_map(&mut bv);
                                 merge_by_key(e, bv);
                             }
                             (_, Some(e)) => deep_merge(e, bv),
@@ -125,8 +128,8 @@ pub fn merge_service(base: &mut Value, over: Value) {
                 append_unique(existing, v)
             }
             "logging" => {
-                let same_driver = existing.get("driver") == v.get("driver")
-                    || v.get("driver").is_none();
+                let same_driver =
+                    existing.get("driver") == v.get("driver") || v.get("driver").is_none();
                 if same_driver {
                     deep_merge(existing, v);
                 } else {
@@ -217,7 +220,11 @@ fn append_unique(base: &mut Value, over: Value) {
         Value::Sequence(seq) => seq,
         other => {
             let single = std::mem::take(other);
-            *other = Value::Sequence(if single.is_null() { vec![] } else { vec![single] });
+            *other = Value::Sequence(if single.is_null() {
+                vec![]
+            } else {
+                vec![single]
+            });
             match other {
                 Value::Sequence(seq) => seq,
                 _ => return,
@@ -343,6 +350,9 @@ mod tests {
         );
         assert_eq!(m["name"], y("b"));
         assert_eq!(m["volumes"], y("{data: {}, logs: {}}"));
-        assert_eq!(m["networks"]["front"], y("{driver: bridge, internal: true}"));
+        assert_eq!(
+            m["networks"]["front"],
+            y("{driver: bridge, internal: true}")
+        );
     }
 }

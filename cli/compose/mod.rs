@@ -91,3 +91,6 @@ impl Project {
             .ok_or_else(|| graph::unknown_service(self, name))
     }
 }
+
+#[cfg(test)]
+mod tests;

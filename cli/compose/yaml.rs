@@ -52,9 +52,20 @@ pub fn parse(text: &str, file: &Path) -> Result<Value, ComposeError> {
 
 /// The offending line with a caret under `column` (both 1-based), prefixed by a newline.
 pub fn snippet(text: &str, line: usize, column: usize) -> String {
-    match text.lines().nth(line.saturating_sub(1)) {
+    let lines: Vec<&str> = text.lines().collect();
+    // Errors at the end of the input point past the last line: show the last line instead.
+    let (line, column) = if line > lines.len() {
+        let last = lines
+            .iter()
+            .rposition(|l| !l.trim().is_empty())
+            .unwrap_or(0);
+        (last + 1, lines.get(last).map_or(1, |l| l.len() + 1))
+    } else {
+        (line, column)
+    };
+    match lines.get(line.saturating_sub(1)) {
         Some(src) => {
-            let shown = src.replace('\t', " ");
+            let shown = src.replace('\t', "\u{2192}");
             format!(
                 "\n{:>5} | {shown}\n      | {:>width$}^",
                 line,
@@ -158,43 +169,68 @@ pub fn find_line(text: &str, path: &[&str]) -> Option<u32> {
     find_line_depth(text, path).1
 }
 
-/// Like [`find_line`], also saying how many leading keys of `path` were found.
+/// Like [`find_line`], also saying how many leading keys of `path` were found. Tries every
+/// candidate for each key (backtracking), so a key in the second item of a list is found.
 pub fn find_line_depth(text: &str, path: &[&str]) -> (usize, Option<u32>) {
-    let mut start = 0usize;
-    let mut parent_indent: Option<usize> = None;
-    let mut found: Option<u32> = None;
     let lines: Vec<&str> = text.lines().collect();
-    for (depth, key) in path.iter().enumerate() {
-        let mut hit = None;
-        for (i, line) in lines.iter().enumerate().skip(start) {
-            let indent = line.len() - line.trim_start_matches(' ').len();
-            let content = line.trim();
-            if content.is_empty() || content.starts_with('#') {
-                continue;
-            }
-            if let Some(p) = parent_indent
-                && indent <= p
-                && !(indent == p && content.starts_with("- "))
-            {
-                break;
-            }
-            if let Some((k, col)) = key_on_line(line)
-                && k == *key
-            {
-                hit = Some((i, col));
-                break;
-            }
+    search(&lines, path, 0, None, 0)
+}
+
+fn search(
+    lines: &[&str],
+    path: &[&str],
+    start: usize,
+    parent_indent: Option<usize>,
+    depth: usize,
+) -> (usize, Option<u32>) {
+    let Some((key, rest)) = path.split_first() else {
+        return (0, None);
+    };
+    if depth > 64 {
+        return (0, None);
+    }
+    let mut best: (usize, Option<u32>) = (0, None);
+    // Keys that are direct children share the column of the first key in the block.
+    let mut child_col: Option<usize> = None;
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let content = line.trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
         }
-        match hit {
-            Some((i, col)) => {
-                found = Some(i as u32 + 1);
-                start = i + 1;
-                parent_indent = Some(col);
+        if let Some(p) = parent_indent
+            && indent <= p
+            && !(indent == p && content.starts_with("- "))
+        {
+            break;
+        }
+        let Some((k, col)) = key_on_line(line) else {
+            continue;
+        };
+        let col_ok = match child_col {
+            None => {
+                child_col = Some(col);
+                true
             }
-            None => return (depth, found),
+            Some(c) => c == col,
+        };
+        if !col_ok || k != *key {
+            continue;
+        }
+        let here = Some(i as u32 + 1);
+        if rest.is_empty() {
+            return (1, here);
+        }
+        let (d, l) = search(lines, rest, i + 1, Some(col), depth + 1);
+        let candidate = (1 + d, l.or(here));
+        if candidate.0 == path.len() {
+            return candidate;
+        }
+        if candidate.0 > best.0 {
+            best = candidate;
         }
     }
-    (path.len(), found)
+    best
 }
 
 #[cfg(test)]
@@ -228,6 +264,13 @@ volumes:
         // A key not under that service falls back to the deepest ancestor.
         assert_eq!(find_line(TEXT, &["services", "web", "imagee"]), Some(3));
         assert_eq!(find_line(TEXT, &["nothing"]), None);
+        // A key in a later list item, and a key deeper than a same-named one.
+        let text = "services:\n  web:\n    volumes:\n      - type: bind\n        bind: {}\n      - type: bind\n        bind:\n          propagatoin: x\n    image: x\n";
+        assert_eq!(
+            find_line(text, &["services", "web", "volumes", "bind", "propagatoin"]),
+            Some(8)
+        );
+        assert_eq!(find_line(text, &["services", "web", "image"]), Some(9));
     }
 
     #[test]

@@ -240,7 +240,9 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .map(|item| scalar(item).ok_or_else(|| self.expected("a list of strings", v)))
                 .collect(),
-            other if single && scalar(other).is_some() => Ok(vec![scalar(other).unwrap_or_default()]),
+            other if single && scalar(other).is_some() => {
+                Ok(vec![scalar(other).unwrap_or_default()])
+            }
             other => Err(self.expected("a list of strings", other)),
         }
     }

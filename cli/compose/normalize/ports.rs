@@ -200,7 +200,6 @@ impl Ctx<'_> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,7 +220,10 @@ mod tests {
         assert_eq!(p.host_ip.as_deref(), Some("127.0.0.1"));
         assert_eq!(p.protocol, "udp");
         let p = one("127.0.0.1::80");
-        assert_eq!((p.published, p.host_ip.as_deref()), (None, Some("127.0.0.1")));
+        assert_eq!(
+            (p.published, p.host_ip.as_deref()),
+            (None, Some("127.0.0.1"))
+        );
         let p = one("[::1]:6000:6001");
         assert_eq!(p.host_ip.as_deref(), Some("::1"));
         assert_eq!(p.published.as_deref(), Some("6000"));
@@ -232,7 +234,10 @@ mod tests {
     #[test]
     fn ranges_expand() {
         let v = parse_ports("3000-3002").unwrap();
-        assert_eq!(v.iter().map(|p| p.target).collect::<Vec<_>>(), [3000, 3001, 3002]);
+        assert_eq!(
+            v.iter().map(|p| p.target).collect::<Vec<_>>(),
+            [3000, 3001, 3002]
+        );
         let v = parse_ports("9090-9091:8080-8081").unwrap();
         assert_eq!(v[1].target, 8081);
         assert_eq!(v[1].published.as_deref(), Some("9091"));
@@ -240,7 +245,16 @@ mod tests {
 
     #[test]
     fn bad_specs() {
-        for bad in ["", "abc", "80/xyz", "99999", "1:2:3:4", "9090-9092:8080-8081", "10-5", "[::1"] {
+        for bad in [
+            "",
+            "abc",
+            "80/xyz",
+            "99999",
+            "1:2:3:4",
+            "9090-9092:8080-8081",
+            "10-5",
+            "[::1",
+        ] {
             assert!(parse_ports(bad).is_err(), "{bad:?}");
         }
     }

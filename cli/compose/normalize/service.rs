@@ -13,40 +13,148 @@ use crate::compose::model::{
 
 /// Service keys devenv supports.
 pub const SERVICE_KEYS: &[&str] = &[
-    "image", "build", "command", "entrypoint", "environment", "env_file", "ports", "expose",
-    "volumes", "volumes_from", "tmpfs", "networks", "network_mode", "depends_on", "links",
-    "healthcheck", "restart", "labels", "annotations", "working_dir", "user", "hostname",
-    "domainname", "container_name", "stop_signal", "stop_grace_period", "init", "cap_add",
-    "cap_drop", "extra_hosts", "secrets", "configs", "platform", "stdin_open", "tty", "sysctls",
-    "ulimits", "runtime", "profiles", "pull_policy", "privileged", "read_only", "shm_size",
-    "mem_limit", "mem_reservation", "memswap_limit", "cpus", "cpu_shares", "pids_limit", "dns",
-    "dns_search", "dns_opt", "devices", "security_opt", "group_add", "ipc", "pid", "userns_mode",
-    "mac_address", "logging", "extends",
+    "image",
+    "build",
+    "command",
+    "entrypoint",
+    "environment",
+    "env_file",
+    "ports",
+    "expose",
+    "volumes",
+    "volumes_from",
+    "tmpfs",
+    "networks",
+    "network_mode",
+    "depends_on",
+    "links",
+    "healthcheck",
+    "restart",
+    "labels",
+    "annotations",
+    "working_dir",
+    "user",
+    "hostname",
+    "domainname",
+    "container_name",
+    "stop_signal",
+    "stop_grace_period",
+    "init",
+    "cap_add",
+    "cap_drop",
+    "extra_hosts",
+    "secrets",
+    "configs",
+    "platform",
+    "stdin_open",
+    "tty",
+    "sysctls",
+    "ulimits",
+    "runtime",
+    "profiles",
+    "pull_policy",
+    "privileged",
+    "read_only",
+    "shm_size",
+    "mem_limit",
+    "mem_reservation",
+    "memswap_limit",
+    "cpus",
+    "cpu_shares",
+    "pids_limit",
+    "dns",
+    "dns_search",
+    "dns_opt",
+    "devices",
+    "security_opt",
+    "group_add",
+    "ipc",
+    "pid",
+    "userns_mode",
+    "mac_address",
+    "logging",
+    "extends",
 ];
 
 /// Service keys compose knows that devenv accepts but does not apply (each gets a note).
 pub const SERVICE_IGNORED: &[&str] = &[
-    "deploy", "develop", "scale", "attach", "blkio_config", "cgroup", "cgroup_parent",
-    "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_runtime", "cpu_rt_period",
-    "cpuset", "credential_spec", "device_cgroup_rules", "external_links", "gpus", "isolation",
-    "label_file", "mem_swappiness", "oom_kill_disable", "oom_score_adj", "storage_opt", "uts",
-    "use_api_socket", "post_start", "pre_stop", "models", "provider",
+    "deploy",
+    "develop",
+    "scale",
+    "attach",
+    "blkio_config",
+    "cgroup",
+    "cgroup_parent",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_runtime",
+    "cpu_rt_period",
+    "cpuset",
+    "credential_spec",
+    "device_cgroup_rules",
+    "external_links",
+    "gpus",
+    "isolation",
+    "label_file",
+    "mem_swappiness",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "storage_opt",
+    "uts",
+    "use_api_socket",
+    "post_start",
+    "pre_stop",
+    "models",
+    "provider",
 ];
 
 const BUILD_KEYS: &[&str] = &[
-    "context", "dockerfile", "args", "target", "labels", "cache_from", "network", "extra_hosts",
-    "shm_size", "no_cache", "pull",
+    "context",
+    "dockerfile",
+    "args",
+    "target",
+    "labels",
+    "cache_from",
+    "network",
+    "extra_hosts",
+    "shm_size",
+    "no_cache",
+    "pull",
 ];
 const BUILD_IGNORED: &[&str] = &[
-    "ssh", "secrets", "platforms", "tags", "cache_to", "isolation", "privileged",
-    "additional_contexts", "dockerfile_inline", "entitlements", "ulimits",
+    "ssh",
+    "secrets",
+    "platforms",
+    "tags",
+    "cache_to",
+    "isolation",
+    "privileged",
+    "additional_contexts",
+    "dockerfile_inline",
+    "entitlements",
+    "ulimits",
 ];
 const HEALTH_KEYS: &[&str] = &[
-    "test", "interval", "timeout", "retries", "start_period", "start_interval", "disable",
+    "test",
+    "interval",
+    "timeout",
+    "retries",
+    "start_period",
+    "start_interval",
+    "disable",
 ];
 const NETWORK_KEYS: &[&str] = &[
-    "aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address", "priority",
-    "gw_priority", "driver_opts", "interface_name",
+    "aliases",
+    "ipv4_address",
+    "ipv6_address",
+    "link_local_ips",
+    "mac_address",
+    "priority",
+    "gw_priority",
+    "driver_opts",
+    "interface_name",
 ];
 
 /// Normalize one service definition.
@@ -181,11 +289,8 @@ fn build(c: &mut Ctx<'_>, v: &Value) -> Result<BuildConfig> {
                         "dockerfile" => b.dockerfile = c.string(val)?,
                         "args" => {
                             for (k, value) in c.opt_map(val)? {
-                                match value.or_else(|| c.env.get(&k).cloned()) {
-                                    Some(value) => {
-                                        b.args.insert(k, value);
-                                    }
-                                    None => {}
+                                if let Some(value) = value.or_else(|| c.env.get(&k).cloned()) {
+                                    b.args.insert(k, value);
                                 }
                             }
                         }
@@ -199,7 +304,9 @@ fn build(c: &mut Ctx<'_>, v: &Value) -> Result<BuildConfig> {
                         "pull" => b.pull = c.bool(val)?,
                         k if BUILD_IGNORED.contains(&k) => {
                             let what = c.context();
-                            c.note(format!("{what}: `build.{k}` is not supported by devenv and was ignored"))
+                            c.note(format!(
+                                "{what}: `build.{k}` is not supported by devenv and was ignored"
+                            ))
                         }
                         _ => {
                             let mut known = BUILD_KEYS.to_vec();
@@ -291,7 +398,9 @@ fn networks(c: &mut Ctx<'_>, v: &Value) -> Result<IndexMap<String, ServiceNetwor
                         "priority" => n.priority = Some(c.int(x)?),
                         "gw_priority" | "driver_opts" | "interface_name" => {
                             let what = c.context();
-                            c.note(format!("{what}: `{key}` is not supported by devenv and was ignored"))
+                            c.note(format!(
+                                "{what}: `{key}` is not supported by devenv and was ignored"
+                            ))
                         }
                         _ => return Err(c.unknown_key_here(NETWORK_KEYS)),
                     }
@@ -393,7 +502,10 @@ fn restart(c: &Ctx<'_>, v: &Value) -> Result<Option<String>> {
     };
     let ok = match r.split_once(':') {
         Some(("on-failure", n)) => n.parse::<u32>().is_ok(),
-        None => matches!(r.as_str(), "no" | "always" | "on-failure" | "unless-stopped"),
+        None => matches!(
+            r.as_str(),
+            "no" | "always" | "on-failure" | "unless-stopped"
+        ),
         _ => false,
     };
     if !ok {
@@ -470,9 +582,7 @@ fn file_refs(c: &mut Ctx<'_>, v: &Value) -> Result<Vec<ServiceFileRef>> {
                     "gid" => r.gid = c.opt_string(val)?,
                     "mode" => r.mode = Some(c.file_mode(val)?),
                     _ => {
-                        return Err(
-                            c.unknown_key_here(&["source", "target", "uid", "gid", "mode"])
-                        );
+                        return Err(c.unknown_key_here(&["source", "target", "uid", "gid", "mode"]));
                     }
                 }
                 Ok(())

@@ -40,9 +40,9 @@ pub fn document(ctx: &mut Ctx<'_>, v: &Value, project: &str) -> Result<Document>
         ctx.at(&key, |c| {
             match key.as_str() {
                 "name" => doc.name = c.opt_string(val)?,
-                "version" => c.note(
-                    "the top-level `version` is obsolete and was ignored".to_string(),
-                ),
+                "version" => {
+                    c.note("the top-level `version` is obsolete and was ignored".to_string())
+                }
                 "services" => {
                     doc.has_services = true;
                     for (name, sv) in c.entries(val)? {
@@ -132,8 +132,16 @@ fn network(c: &mut Ctx<'_>, key: &str, v: &Value, project: &str) -> Result<Netwo
                 }
                 _ => {
                     return Err(c.unknown_key_here(&[
-                        "name", "driver", "driver_opts", "external", "labels", "ipam",
-                        "internal", "attachable", "enable_ipv6", "enable_ipv4",
+                        "name",
+                        "driver",
+                        "driver_opts",
+                        "external",
+                        "labels",
+                        "ipam",
+                        "internal",
+                        "attachable",
+                        "enable_ipv6",
+                        "enable_ipv4",
                     ]));
                 }
             }
@@ -279,7 +287,11 @@ fn file_object(
         0 => {
             return Err(c.err(format!(
                 "{kind} `{key}` needs one of `file`, `environment`{} or `external`",
-                if section == "configs" { ", `content`" } else { "" }
+                if section == "configs" {
+                    ", `content`"
+                } else {
+                    ""
+                }
             )));
         }
         _ => {

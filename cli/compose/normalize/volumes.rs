@@ -62,7 +62,8 @@ impl Ctx<'_> {
             let vol = match item {
                 Value::Mapping(_) => self.long_volume(item)?,
                 other => {
-                    let spec = scalar(other).ok_or_else(|| self.expected("a list of volumes", v))?;
+                    let spec =
+                        scalar(other).ok_or_else(|| self.expected("a list of volumes", v))?;
                     self.short_volume(&spec)?
                 }
             };
@@ -106,8 +107,9 @@ impl Ctx<'_> {
                     vol.bind.get_or_insert_with(BindOptions::default).selinux = Some(opt.into())
                 }
                 "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
-                    vol.bind.get_or_insert_with(BindOptions::default).propagation =
-                        Some(opt.into())
+                    vol.bind
+                        .get_or_insert_with(BindOptions::default)
+                        .propagation = Some(opt.into())
                 }
                 "nocopy" => vol.volume.get_or_insert_with(VolumeOptions::default).nocopy = true,
                 "consistent" | "cached" | "delegated" => vol.consistency = Some(opt.into()),
@@ -138,9 +140,9 @@ impl Ctx<'_> {
                             t.as_str(),
                             "volume" | "bind" | "tmpfs" | "npipe" | "cluster" | "image"
                         ) {
-                            return Err(c.err(format!(
-                                "volume type `{t}` must be volume, bind or tmpfs"
-                            )));
+                            return Err(
+                                c.err(format!("volume type `{t}` must be volume, bind or tmpfs"))
+                            );
                         }
                         kind = Some(t);
                     }
