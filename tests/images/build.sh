@@ -21,10 +21,12 @@
 # to the hash of its recipe (this script + tests/images/NAME/*); a changed recipe rebuilds it
 # (re-running apt only if the functions/packages that make its root changed).
 # Cache (DEVENV_IMAGE_CACHE, default ~/.cache/devenv-test-images): the debootstrap base root,
-# apt's downloaded .debs and each image's finished root tarball, so `docker rmi` + rebuild only
-# re-imports. Logs of each step: $cache/logs/. Needs root, debootstrap and network access to the
-# Debian mirror (DEVENV_DEBIAN_MIRROR, default http://deb.debian.org/debian) only when a root
-# has to be made; busybox-static for the busybox image.
+# apt's downloaded .debs and each image's finished root tarball (a rebuild after `docker rmi`
+# never debootstraps or runs apt again). The imported roots also stay tagged, as
+# devenv-test/rootfs-NAME:KEY, so a changed Dockerfile or entrypoint costs one `docker build`
+# step. Logs of each step: $cache/logs/. Root, debootstrap and access to the Debian mirror
+# (DEVENV_DEBIAN_MIRROR, default http://deb.debian.org/debian) are needed only when a root has
+# to be made; busybox-static for the busybox image.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -76,7 +78,7 @@ command -v docker >/dev/null || die "docker CLI not found"
 docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info failed)"
 
 if [ "$clean" = 1 ]; then
-	[ -n "$CACHE" ] && [ "$CACHE" != / ] || die "refusing to clean cache dir '$CACHE'"
+	if [ -z "$CACHE" ] || [ "$CACHE" = / ]; then die "refusing to clean cache dir '$CACHE'"; fi
 	rm -rf --one-file-system "$CACHE"
 fi
 mkdir -p "$CACHE" "$LOGS" "$CACHE/apt-archives/partial" "$CACHE/debootstrap-debs"
@@ -138,7 +140,9 @@ busybox_bin() {
 	if [ -z "$b" ]; then
 		for b in /bin/busybox /usr/bin/busybox ""; do [ -x "$b" ] && break; done
 	fi
-	[ -n "$b" ] && [ -x "$b" ] || die "no busybox binary; apt-get install busybox-static (or set DEVENV_BUSYBOX)"
+	if [ -z "$b" ] || [ ! -x "$b" ]; then
+		die "no busybox binary; apt-get install busybox-static (or set DEVENV_BUSYBOX)"
+	fi
 	# A dynamically linked busybox (Debian's 'busybox' package) cannot run in a FROM scratch image.
 	if ldd "$b" >/dev/null 2>&1; then
 		die "$b is dynamically linked; apt-get install busybox-static (it replaces package busybox)"
@@ -325,15 +329,22 @@ build_busybox() {
 }
 
 build_from_root() { # postgres and python: import the root, then the Dockerfile on top of it
-	local name=$1 rev=$2 tar base
-	make_rootfs "$name"
-	tar=$ROOTFS_TAR
-	base="devenv-test/rootfs-$name:$rev"
-	run "$LOGS/$name.log" "docker import of $tar" docker import \
-		--message "devenv-test $name root ($SUITE, debootstrap)" "$tar" "$base"
+	local name=$1 rev=$2 base old
+	# The imported root stays tagged (one per name): a changed Dockerfile, entrypoint or
+	# `docker rmi` of the image then costs one `docker build` step, not a re-import.
+	base="devenv-test/rootfs-$name:$(root_key "$name")"
+	if [ "$force" = 0 ] && docker image inspect "$base" >/dev/null 2>&1; then
+		say "  root image: cached $base"
+	else
+		make_rootfs "$name"
+		run "$LOGS/$name.log" "docker import of $ROOTFS_TAR" docker import \
+			--message "devenv-test $name root ($SUITE, debootstrap)" "$ROOTFS_TAR" "$base"
+	fi
 	docker_build "$name" "$rev" "$here/$name" --build-arg "BASE=$base"
-	# the root stays as the parent layer; only the helper tag goes
-	docker rmi "$base" >/dev/null 2>&1 || true
+	# root images of older recipes
+	for old in $(docker images --format '{{.Repository}}:{{.Tag}}' "devenv-test/rootfs-$name"); do
+		[ "$old" = "$base" ] || docker rmi "$old" >/dev/null 2>&1 || true
+	done
 }
 
 smoke_test() { # a failed check fails the build; the image is removed so a rerun rebuilds it
@@ -352,7 +363,7 @@ tag_alias() { # tag_alias TARGET ALIAS
 	local target=$1 alias=$2 label
 	if docker image inspect "$alias" >/dev/null 2>&1; then
 		label=$(docker image inspect -f '{{index .Config.Labels "devenv-test.image"}}' "$alias")
-		if [ -z "$label" ]; then
+		if [ -z "$label" ] || [ "$label" = '<no value>' ]; then
 			say "  alias $alias: exists and is not a devenv-test image; left alone"
 			return
 		fi
@@ -369,12 +380,12 @@ for name in "${wanted[@]}"; do
 	have=$(image_rev "$tag")
 	old_id=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
 	if [ "$force" = 0 ] && [ "$have" = "$rev" ]; then
-		say "== $tag: cached (rev $rev)"
+		say "$tag: cached (rev $rev)"
 		RESULT[$name]=cached
 	else
 		if [ -z "$have" ]; then why="not present"; elif [ "$have" != "$rev" ]; then
 			why="recipe changed ($have -> $rev)"; else why="--force"; fi
-		say "== $tag: building ($why)"
+		say "$tag: building ($why)"
 		t0=$SECONDS
 		case "$name" in
 			busybox) build_busybox "$rev" ;;
@@ -393,7 +404,10 @@ for name in "${wanted[@]}"; do
 	fi
 done
 
-say "== summary ($((SECONDS - t_all))s)"
+# earlier builds of ours that lost their tag while a container still used them
+docker image prune -f --filter label=devenv-test.image >/dev/null 2>&1 || true
+
+say "summary ($((SECONDS - t_all))s):"
 for name in "${wanted[@]}"; do
 	size=$(docker image inspect -f '{{.Size}}' "${TAG[$name]}")
 	printf '  %-28s %-7s %4d MB\n' "${TAG[$name]}" "${RESULT[$name]}" "$((size / 1000000))"

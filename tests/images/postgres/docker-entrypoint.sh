@@ -35,7 +35,7 @@ if [ "$(id -u)" = '0' ]; then
 		mkdir -p "$POSTGRES_INITDB_WALDIR"
 		chown postgres:postgres "$POSTGRES_INITDB_WALDIR"
 	fi
-	exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+	exec setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 # The official images fall back to the *_FILE variants (docker secrets); do the same.
@@ -99,9 +99,14 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 		printf 'host all all ::/0 %s\n' "$POSTGRES_HOST_AUTH_METHOD"
 	} >>"$PGDATA/pg_hba.conf"
 
-	# Temporary server, reachable only over the unix socket, for creating the database and running
-	# the init scripts.
-	pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p ${PGPORT:-5432}" -w -t 60 start >/dev/null
+	# Temporary server for creating the database and running the init scripts: no TCP, and its
+	# socket in a private directory, so that health checks (`pg_isready` on the default socket in
+	# /var/run/postgresql) fail until the real server runs. (The official image answers them during
+	# init, which makes "healthy" racy.)
+	init_sock=$(mktemp -d)
+	pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=$init_sock -p ${PGPORT:-5432}" \
+		-w -t 60 start >/dev/null
+	export PGHOST=$init_sock
 	export PGPASSWORD=${PGPASSWORD:-$POSTGRES_PASSWORD}
 
 	if [ "$POSTGRES_DB" != 'postgres' ]; then
@@ -118,7 +123,9 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 				if [ -x "$f" ]; then
 					log "running $f"; "$f"
 				else
-					log "sourcing $f"; . "$f"
+					log "sourcing $f"
+					# shellcheck disable=SC1090
+					. "$f"
 				fi
 				;;
 			*.sql) log "running $f"; run_psql --dbname "$POSTGRES_DB" -f "$f" >/dev/null ;;
@@ -129,7 +136,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	done
 
 	pg_ctl -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
-	unset PGPASSWORD
+	unset PGPASSWORD PGHOST
+	rmdir "$init_sock" 2>/dev/null || :
 	log "init done; starting postgres"
 else
 	log "$PGDATA already holds a cluster (PG_VERSION $(cat "$PGDATA/PG_VERSION")); skipping init"
