@@ -368,3 +368,31 @@ fn down_stops_containers_that_ignore_sigterm_in_one_grace_period() {
     // Three containers in parallel: about one grace period (3 s), far from three (9 s).
     assert!(took < Duration::from_secs(7), "down took {took:?}");
 }
+
+#[test]
+fn two_ups_at_once_on_one_project_take_turns() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    // Healthy only after ~3 s, so the first `up` holds the project for that long.
+    ctx.write(
+        "compose.yaml",
+        format!(
+            "services:\n  slow:\n    image: {BUSYBOX}\n    command: [\"sh\", \"-c\", \"sleep 3; touch /tmp/ready; exec sleep 3600\"]\n    healthcheck:\n      test: [\"CMD-SHELL\", \"test -f /tmp/ready\"]\n      interval: 1s\n      retries: 30\n"
+        ),
+    );
+    let spawn = || {
+        ctx.command(&["-p", &ctx.project, "up"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn devenv up")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success() && b.status.success(), "{:?}\n{:?}", a, b);
+    let stderr = format!("{}{}", String::from_utf8_lossy(&a.stderr), String::from_utf8_lossy(&b.stderr));
+    assert!(stderr.contains("Waiting") && stderr.contains("pid"), "the second run says who holds the project:\n{stderr}");
+    assert_eq!(stderr.matches("Started").count(), 1, "one container started once:\n{stderr}");
+    assert_eq!(container_ids(&ctx).len(), 1);
+}
