@@ -93,6 +93,15 @@ fn add_downloads_verifies_and_records_canonical_urls() {
     let body = fixture("htmx.min.js");
     let dest = "static/vendor/htmx.org/dist/htmx.min.js";
     assert_eq!(std::fs::read(ctx.join(dest)).unwrap(), body);
+    #[cfg(unix)]
+    for file in [dest, "vendor.yaml", "vendor.lock"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ctx.join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{file} is an ordinary readable file");
+    }
     let lock = lock_json(&ctx);
     let a = &lock["assets"]["htmx.org"];
     assert_eq!(
