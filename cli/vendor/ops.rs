@@ -10,7 +10,10 @@ use vendor_manifest::{Entry, Expected, Lock, LockedAsset, Manifest, PackageRef};
 
 use super::config::Options;
 use super::fetch::{FetchJob, Fetcher, check_scheme};
-use super::project::{BusyLock, load_lock, load_manifest, require_manifest, save, shown};
+use super::project::{
+    BusyLock, LoadedManifest, load_lock, load_manifest, manifest_bytes, require_manifest, save,
+    shown,
+};
 use super::statcache::{Stamp, StatCache};
 use super::{VendorError, suggest};
 use crate::ui::Printer;
@@ -253,9 +256,39 @@ fn on_disk_matches(root: &Path, asset: &LockedAsset, cache: &mut StatCache) -> b
 
 pub async fn sync(opts: &Options, printer: &Printer, offline: bool) -> anyhow::Result<SyncOutcome> {
     let _busy = BusyLock::acquire(opts)?;
-    let loaded = require_manifest(opts)?;
     let old_lock = load_lock(opts)?.unwrap_or_default();
-    let manifest_unchanged = loaded.sha256 == old_lock.manifest_sha256;
+    // Fast path: the manifest's bytes are the ones the lock was written from, so the lock's
+    // entries *are* the manifest's and it need not be parsed.
+    let unchanged = match manifest_bytes(opts)? {
+        Some((_, sha)) => !old_lock.manifest_sha256.is_empty() && sha == old_lock.manifest_sha256,
+        None => false,
+    };
+    let loaded = if unchanged {
+        LoadedManifest {
+            manifest: Manifest {
+                assets: old_lock
+                    .assets
+                    .iter()
+                    .map(|(name, a)| {
+                        (
+                            name.clone(),
+                            Entry {
+                                url: a.url.clone(),
+                                dest: a.dest.clone(),
+                                sha256: None,
+                                integrity: None,
+                            },
+                        )
+                    })
+                    .collect(),
+                ..Manifest::default()
+            },
+            sha256: old_lock.manifest_sha256.clone(),
+        }
+    } else {
+        require_manifest(opts)?
+    };
+    let manifest_unchanged = unchanged;
     let mut lock = Lock {
         assets: Default::default(),
         ..old_lock.clone()

@@ -36,6 +36,18 @@ pub fn load_manifest(opts: &Options) -> anyhow::Result<Option<LoadedManifest>> {
     }))
 }
 
+/// The manifest's bytes and their sha256, without parsing (`Ok(None)` when absent).
+pub fn manifest_bytes(opts: &Options) -> anyhow::Result<Option<(Vec<u8>, String)>> {
+    match fs_err::read(&opts.manifest_path) {
+        Ok(b) => {
+            let sha = sha256_hex(&b);
+            Ok(Some((b, sha)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The manifest, or an error saying how to create one.
 pub fn require_manifest(opts: &Options) -> anyhow::Result<LoadedManifest> {
     load_manifest(opts)?.ok_or_else(|| {

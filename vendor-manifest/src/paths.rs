@@ -56,7 +56,6 @@ pub fn check_relative(dest: &str) -> Result<(), PathError> {
 /// symlink. `root` should be canonical.
 pub fn resolve_inside(root: &Path, dest: &str) -> Result<PathBuf, PathError> {
     check_relative(dest)?;
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let target = root.join(dest);
     let mut walked = root.to_path_buf();
     let parts: Vec<Component<'_>> = Path::new(dest).components().collect();
@@ -73,6 +72,8 @@ pub fn resolve_inside(root: &Path, dest: &str) -> Result<PathBuf, PathError> {
                 dest: dest.to_string(),
             });
         }
+        // Canonicalised only here: the common case (no symlinks) costs one lstat per part.
+        let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let inside = walked
             .canonicalize()
             .map(|real| real.starts_with(&canonical_root))

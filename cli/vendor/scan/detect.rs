@@ -214,10 +214,11 @@ fn tag_name(tag: &[u8]) -> String {
     String::from_utf8_lossy(&tag[1..end]).to_ascii_lowercase()
 }
 
-/// `<script type="importmap">` bodies in a markup file: (body start, body end, integrity map).
-fn importmap_blocks(
-    bytes: &[u8],
-) -> Vec<(usize, usize, serde_json::Map<String, serde_json::Value>)> {
+/// An import map body: (start, end, its `integrity` object).
+type ImportMapBlock = (usize, usize, serde_json::Map<String, serde_json::Value>);
+
+/// `<script type="importmap">` bodies in a markup file.
+fn importmap_blocks(bytes: &[u8]) -> Vec<ImportMapBlock> {
     let mut blocks = Vec::new();
     let lower = bytes.to_ascii_lowercase();
     let mut from = 0;
@@ -385,7 +386,7 @@ fn classify(bytes: &[u8], start: usize, quote: Option<u8>, known_cdn: bool) -> C
 pub fn detect(bytes: &[u8], kind: FileKind) -> Vec<Hit> {
     let mut hits = Vec::new();
     let finder = memmem::Finder::new(b"//");
-    let mut maps: Option<Vec<(usize, usize, serde_json::Map<String, serde_json::Value>)>> = None;
+    let mut maps: Option<Vec<ImportMapBlock>> = None;
     let mut last_end = 0;
     for i in finder.find_iter(bytes) {
         if i < last_end {
