@@ -95,8 +95,105 @@ pub enum Command {
     Config(commands::config::ConfigArgs),
     /// Scaffold a working app (Flask + PostgreSQL) from an embedded template.
     Init(commands::init::InitArgs),
+    /// Check that everything the stack needs is here and consistent (`--offline` to prove it).
+    Doctor(commands::doctor::DoctorArgs),
+    /// Fetch everything a later offline `up` needs: images, builds, vendored assets.
+    Prefetch(commands::prefetch::PrefetchArgs),
     /// Manage vendored JS/CSS assets pinned by checksum.
     Vendor(commands::vendor::VendorArgs),
     /// Database migrations: migrate, status, new, lint, wait, reset, dump, shell.
     Db(commands::db::DbArgs),
+}
+
+/// Compose's muscle memory: `logs -f` follows and `down -v` removes volumes, though `-f` and
+/// `-v` are devenv's global `--file` and `--verbose` everywhere else. Only a flag that comes
+/// after that verb is rewritten; `devenv -f x.yaml logs` still names a file.
+pub fn compose_compat_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut verb: Option<String> = None;
+    let mut out = Vec::with_capacity(args.len());
+    let mut after_dashdash = false;
+    for (i, arg) in args.into_iter().enumerate() {
+        let s = arg.to_string_lossy().into_owned();
+        if i == 0 || after_dashdash {
+            out.push(arg);
+            continue;
+        }
+        if s == "--" {
+            after_dashdash = true;
+        } else if verb.is_none() && !s.starts_with('-') && !is_value_of_previous(&out) {
+            verb = Some(s.clone());
+        } else if let Some(v) = verb.as_deref() {
+            match (v, s.as_str()) {
+                ("logs", "-f") => {
+                    out.push("--follow".into());
+                    continue;
+                }
+                ("down", "-v") => {
+                    out.push("--volumes".into());
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(arg);
+    }
+    out
+}
+
+/// Whether the last argument is a global flag that takes a value (so this one is its value).
+fn is_value_of_previous(out: &[std::ffi::OsString]) -> bool {
+    out.last().is_some_and(|p| {
+        matches!(
+            p.to_str(),
+            Some(
+                "-f" | "--file"
+                    | "-p"
+                    | "--project-name"
+                    | "-C"
+                    | "--project-dir"
+                    | "--profile"
+                    | "--env-file"
+                    | "--color"
+            )
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    fn rewrite(args: &[&str]) -> Vec<String> {
+        compose_compat_args(args.iter().map(Into::into).collect())
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn compose_short_flags_after_logs_and_down() {
+        assert_eq!(
+            rewrite(&["devenv", "logs", "-f", "web"]),
+            ["devenv", "logs", "--follow", "web"]
+        );
+        assert_eq!(
+            rewrite(&["devenv", "-f", "a.yaml", "logs"]),
+            ["devenv", "-f", "a.yaml", "logs"]
+        );
+        assert_eq!(
+            rewrite(&["devenv", "-p", "x", "down", "-v"]),
+            ["devenv", "-p", "x", "down", "--volumes"]
+        );
+        assert_eq!(rewrite(&["devenv", "up", "-v"]), ["devenv", "up", "-v"]);
+        assert_eq!(
+            rewrite(&["devenv", "exec", "web", "--", "logs", "-f"]),
+            ["devenv", "exec", "web", "--", "logs", "-f"]
+        );
+    }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod compose;
 pub mod docker;
+pub mod doctor;
 pub mod env_vars;
 pub mod error;
 pub mod migrate;
@@ -25,7 +26,7 @@ use clap::Parser;
 
 /// Parse arguments, build the runtime, run the command, report errors once.
 pub fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = cli::Cli::parse_from(cli::compose_compat_args(std::env::args_os().collect()));
     let printer = ui::Printer::from_args(&args.global);
     ui::init_tracing(&args.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

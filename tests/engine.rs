@@ -163,8 +163,17 @@ fn three_service_stack_up_is_idempotent_recreates_only_changes_and_down_keeps_vo
             assert_eq!(old, new, "{svc} must be left alone");
         }
     }
-    let logs = ctx.devenv_p(&["logs", "worker"]).success();
-    assert!(logs.stdout.contains("v2"), "{}", logs.stdout);
+    // The new worker's first line reaches the engine's log a moment after it starts.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let logs = ctx.devenv_p(&["logs", "worker"]).success();
+        if logs.stdout.contains("v2") {
+            assert!(!logs.stdout.contains("v1"), "the old worker's container is gone: {}", logs.stdout);
+            break;
+        }
+        assert!(Instant::now() < deadline, "worker never logged v2: {}", logs.stdout);
+        std::thread::sleep(Duration::from_millis(200));
+    }
 
     // `down` keeps the named volume; `down --volumes` removes it.
     let volume = format!("{}_dbdata", ctx.project);

@@ -8,4 +8,5 @@ mod cli;
 mod compose;
 mod db;
 mod engine;
+mod first_day;
 mod vendor;

@@ -1,11 +1,95 @@
-//! `devenv config`.
+//! `devenv config`: print the resolved compose model (after merge, interpolation and
+//! profiles) as YAML, or as JSON with `--json`, with compose-spec key names.
 
+use crate::compose::{self, LoadOptions};
 use crate::error::ExitStatus;
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
-pub struct ConfigArgs {}
+pub struct ConfigArgs {
+    /// Print only the service names, one per line.
+    #[arg(long, conflicts_with = "volumes")]
+    pub services: bool,
+    /// Print only the named volumes, one per line.
+    #[arg(long)]
+    pub volumes: bool,
+    /// Print only the profiles any service uses, one per line.
+    #[arg(long = "profiles", conflicts_with_all = ["services", "volumes"])]
+    pub list_profiles: bool,
+    /// Services to print (default: all active ones); named services are enabled even when
+    /// their profiles are not.
+    #[arg(value_name = "SERVICE")]
+    pub only: Vec<String>,
+}
 
-pub async fn run(_args: ConfigArgs, _settings: Settings) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`devenv config` is not implemented yet")
+pub async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+    let opts = LoadOptions::from_settings(&settings).with_services(&args.only);
+    let mut project = compose::load(&opts)?;
+    let printer = &settings.printer;
+    for note in &project.notes {
+        printer.note(note);
+    }
+    if !args.only.is_empty() {
+        let keep: Vec<String> = project
+            .start_levels(&args.only)?
+            .into_iter()
+            .flatten()
+            .collect();
+        project.services.retain(|name, _| keep.contains(name));
+    }
+    // `-q`: validate only, like `docker compose config --quiet`.
+    if settings.global.quiet {
+        return Ok(ExitStatus::Success);
+    }
+    if args.services {
+        let names: Vec<&String> = project.services.keys().collect();
+        return print_list(printer, &names);
+    }
+    if args.volumes {
+        let names: Vec<&String> = project.volumes.keys().collect();
+        return print_list(printer, &names);
+    }
+    if args.list_profiles {
+        let mut profiles: Vec<&String> = project
+            .services
+            .values()
+            .flat_map(|s| s.profiles.iter())
+            .chain(project.disabled_profiles.values().flatten())
+            .collect();
+        profiles.sort();
+        profiles.dedup();
+        return print_list(printer, &profiles);
+    }
+    // Like `docker compose config`, `$` is written back as `$$` so the output is itself a
+    // valid compose file (the model holds the real, unescaped values).
+    let mut value = serde_json::to_value(&project)?;
+    escape_dollars(&mut value);
+    if printer.json() {
+        printer.json_value(&value)?;
+    } else {
+        let text = serde_yaml_ng::to_string(&value)?;
+        printer.data(text.trim_end());
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// One name per line, or a JSON array of strings with `--json`.
+fn print_list(printer: &crate::ui::Printer, names: &[&String]) -> anyhow::Result<ExitStatus> {
+    if printer.json() {
+        printer.json_value(&names)?;
+    } else {
+        for name in names {
+            printer.data(name);
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn escape_dollars(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        serde_json::Value::Object(map) => map.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
 }

@@ -12,8 +12,9 @@ use crate::stack::DownOptions;
   devenv down --volumes        also delete named volumes (the database's data)
   devenv -p shop down          tear down project `shop` without its compose file")]
 pub struct DownArgs {
-    /// Also remove named volumes declared in the compose file.
-    #[arg(short = 'v', long)]
+    /// Also remove named volumes declared in the compose file (`-v` after `down` means
+    /// this, as in compose).
+    #[arg(long)]
     pub volumes: bool,
     /// Remove containers of services no longer in the compose file.
     #[arg(long)]

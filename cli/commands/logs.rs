@@ -12,12 +12,13 @@ use crate::ui::palette;
   devenv logs                  everything so far
   devenv logs -f web           follow one service
   devenv logs --tail 20 db     the last 20 lines of the database
-  devenv logs --since 10m      the last ten minutes")]
+  devenv logs --since 10m      the last ten minutes
+  devenv logs --json           JSON Lines: {type, container, service, stream, line}")]
 pub struct LogsArgs {
     /// Services to show; default: all.
     pub services: Vec<String>,
-    /// Keep streaming new output.
-    #[arg(short, long)]
+    /// Keep streaming new output (`-f` after `logs` means this, as in compose).
+    #[arg(long)]
     pub follow: bool,
     /// Lines from the end of each log (`all` or a number).
     #[arg(short = 'n', long, value_name = "N")]
@@ -102,8 +103,17 @@ pub async fn run(args: LogsArgs, settings: Settings) -> anyhow::Result<ExitStatu
     drop(tx);
     let printer = settings.printer.clone();
     let print = async {
-        while let Some((i, _stderr, line)) = rx.recv().await {
-            if args.no_log_prefix {
+        while let Some((i, stderr, line)) = rx.recv().await {
+            if printer.json() {
+                let c = &containers[i];
+                let _ = printer.json_line(&serde_json::json!({
+                    "type": "log",
+                    "container": c.name,
+                    "service": c.service,
+                    "stream": if stderr { "stderr" } else { "stdout" },
+                    "line": line,
+                }));
+            } else if args.no_log_prefix {
                 printer.data(line);
             } else {
                 let prefix = format!("{:<width$} |", containers[i].name);

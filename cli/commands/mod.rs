@@ -3,10 +3,12 @@
 
 pub mod config;
 pub mod db;
+pub mod doctor;
 pub mod down;
 pub mod exec;
 pub mod init;
 pub mod logs;
+pub mod prefetch;
 pub mod ps;
 pub mod restart;
 pub mod start;
@@ -30,6 +32,8 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitSta
         Command::Stop(args) => stop::run(args, settings).await,
         Command::Config(args) => config::run(args, settings).await,
         Command::Init(args) => init::run(args, settings).await,
+        Command::Prefetch(args) => prefetch::run(args, settings).await,
+        Command::Doctor(args) => doctor::run(args, settings).await,
         Command::Vendor(args) => vendor::run(args, settings).await,
         Command::Db(args) => db::run(args, settings).await,
     }

@@ -4,14 +4,17 @@ use std::time::Duration;
 
 use crate::error::{ExitStatus, Hinted};
 use crate::settings::Settings;
-use crate::stack::{PullPolicy, UpOptions};
+use std::sync::Arc;
+
+use crate::stack::{PullPolicy, ReadyHook, UpOptions};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   devenv up                      start everything, wait until healthy
   devenv up web                  start `web` and what it depends on
   devenv up --build              rebuild images from their Dockerfiles first
-  devenv up --pull never         never pull; fail if an image is missing")]
+  devenv up --pull never         never pull; fail if an image is missing
+  devenv up --offline            no network at all; fail fast naming what is missing")]
 pub struct UpArgs {
     /// Services to start (with their dependencies); default: all.
     pub services: Vec<String>,
@@ -33,20 +36,36 @@ pub struct UpArgs {
     /// Remove containers of services no longer in the compose file.
     #[arg(long)]
     pub remove_orphans: bool,
+    /// Don't run migrations (they run by default after the database is healthy, before the
+    /// services that depend on it start).
+    #[arg(long)]
+    pub no_migrate: bool,
+    /// Never touch the network: no pulls, builds from local images only, no asset fetches.
+    /// Fails at once naming everything missing.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 pub async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
     let project = super::load_project(&settings, &args.services)?;
     let engine = crate::docker::Engine::connect().await?;
+    if args.offline {
+        crate::offline::ensure_local(&engine, &project, &args.services, &settings).await?;
+    }
     let opts = UpOptions {
         services: args.services,
         build: args.build,
         no_build: args.no_build,
-        pull: args.pull,
+        pull: if args.offline {
+            PullPolicy::Never
+        } else {
+            args.pull
+        },
         wait_timeout: Duration::from_secs(args.wait_timeout),
         force_recreate: args.force_recreate,
         remove_orphans: args.remove_orphans,
+        ready_hook: migration_hook(&settings, &project, args.no_migrate),
     };
     let report = tokio::select! {
         r = crate::stack::up(&engine, &project, &opts, &printer) => r?,
@@ -74,4 +93,30 @@ pub async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<ExitStatus>
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Migrations run once `database.service` is ready, before anything that depends on it.
+fn migration_hook(
+    settings: &Settings,
+    project: &crate::compose::Project,
+    no_migrate: bool,
+) -> Option<ReadyHook> {
+    let service = settings.config.database.service.clone()?;
+    if no_migrate || !project.services.contains_key(&service) {
+        return None;
+    }
+    let settings = settings.clone();
+    Some(ReadyHook {
+        service,
+        run: Arc::new(move || {
+            let settings = settings.clone();
+            Box::pin(async move {
+                settings.printer.status(
+                    "Migrating",
+                    "database (pre-deploy: before the services that depend on it)",
+                );
+                crate::commands::db::migrate_during_up(&settings).await
+            })
+        }),
+    })
 }

@@ -9,8 +9,8 @@ use crate::error::{Diagnose, Kind};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     pub file: PathBuf,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
 }
 
 impl fmt::Display for Location {
@@ -104,8 +104,14 @@ impl Diagnose for ComposeError {
                 Some(s) => format!("did you mean `{s}`? (see docs/compose.md for supported keys)"),
                 None => "see docs/compose.md for the keys devenv supports".into(),
             }),
-            ComposeError::Interpolation { .. } => {
+            ComposeError::Interpolation { message, .. } if message.starts_with("required") => {
                 Some("set the variable in the environment or in `.env` beside compose.yaml".into())
+            }
+            ComposeError::Interpolation { .. } => {
+                Some("write `$$` for a literal `$`; variables are `$VAR` or `${VAR}`".into())
+            }
+            ComposeError::Syntax { snippet, .. } if snippet.contains('\u{2192}') => {
+                Some("YAML does not allow tabs for indentation; indent with spaces".into())
             }
             ComposeError::UnknownService {
                 suggestion,

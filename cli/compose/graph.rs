@@ -3,7 +3,7 @@
 use indexmap::{IndexMap, IndexSet};
 
 use super::error::ComposeError;
-use super::model::Project;
+use super::model::{Project, Service};
 
 /// The closest name among `candidates` to `name`, when close enough to be a likely typo.
 pub fn did_you_mean<'a>(
@@ -23,12 +23,11 @@ pub fn did_you_mean<'a>(
 }
 
 pub fn unknown_service(project: &Project, name: &str) -> ComposeError {
-    let profiles = project
-        .disabled_services
-        .iter()
-        .any(|s| s == name)
-        .then(|| profiles_of_disabled(project, name))
-        .unwrap_or_default();
+    let profiles = if project.disabled_services.iter().any(|s| s == name) {
+        profiles_of_disabled(project, name)
+    } else {
+        Vec::new()
+    };
     ComposeError::UnknownService {
         name: name.to_string(),
         suggestion: did_you_mean(name, project.services.keys().map(String::as_str)),
@@ -44,14 +43,45 @@ fn profiles_of_disabled(project: &Project, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Every service `service` needs started first: `depends_on`, plus the implicit ones from
+/// `links`, `network_mode: service:X` and `volumes_from` (as compose does).
+pub fn service_dependencies(service: &Service) -> Vec<String> {
+    let mut out: Vec<String> = service.depends_on.keys().cloned().collect();
+    let implicit = service
+        .links
+        .iter()
+        .map(|l| l.split(':').next().unwrap_or_default())
+        .chain(
+            service
+                .network_mode
+                .as_deref()
+                .and_then(|m| m.strip_prefix("service:")),
+        )
+        .chain(
+            service
+                .volumes_from
+                .iter()
+                .filter(|v| !v.starts_with("container:"))
+                .map(|v| v.split(':').next().unwrap_or_default()),
+        );
+    for dep in implicit {
+        if !out.iter().any(|d| d == dep) {
+            out.push(dep.to_string());
+        }
+    }
+    out
+}
+
 /// Dependencies of `name` that are part of the project (optional missing ones skipped).
-fn deps<'a>(project: &'a Project, name: &str) -> impl Iterator<Item = &'a String> + 'a {
+fn deps(project: &Project, name: &str) -> Vec<String> {
     project
         .services
         .get(name)
+        .map(service_dependencies)
+        .unwrap_or_default()
         .into_iter()
-        .flat_map(|s| s.depends_on.keys())
         .filter(|d| project.services.contains_key(d.as_str()))
+        .collect()
 }
 
 pub fn start_levels(
@@ -71,7 +101,7 @@ pub fn start_levels(
         let mut stack: Vec<String> = selected.to_vec();
         while let Some(name) = stack.pop() {
             if wanted.insert(name.clone()) {
-                stack.extend(deps(project, &name).cloned());
+                stack.extend(deps(project, &name));
             }
         }
     }
@@ -107,7 +137,7 @@ fn visit(
     }
     path.push(name.to_string());
     let mut mine = 0;
-    let dep_names: Vec<String> = deps(project, name).cloned().collect();
+    let dep_names = deps(project, name);
     for dep in dep_names {
         let l = visit(project, &dep, level, path)?;
         mine = mine.max(l + 1);

@@ -3,14 +3,25 @@
 //! [`load`] turns compose files into a resolved [`Project`] (see `model`); the engine in
 //! `docker/` consumes it and `devenv config` prints it. See docs/compose.md for the subset.
 
+mod discover;
+mod dotenv;
 pub mod duration;
 mod error;
+mod extends;
 mod graph;
+mod interpolate;
+mod load;
+mod merge;
 pub mod model;
+mod normalize;
+mod yaml;
 
 use std::path::PathBuf;
 
+pub use discover::{FILE_NAMES, OVERRIDE_NAMES};
 pub use error::{ComposeError, Location};
+pub use graph::service_dependencies;
+pub use load::{load_with_env, normalize_project_name};
 pub use model::*;
 
 /// `COMPOSE_FILE`: compose files separated by `COMPOSE_PATH_SEPARATOR` (default `:`).
@@ -62,11 +73,7 @@ impl LoadOptions {
 /// Discover, parse, interpolate, merge and normalize the project's compose files.
 /// Reads the process environment itself (`std::env::vars`) plus `.env`.
 pub fn load(opts: &LoadOptions) -> Result<Project, ComposeError> {
-    let _ = opts;
-    Err(ComposeError::Invalid {
-        location: None,
-        message: "compose loading is not implemented yet".into(),
-    })
+    load::load_with_env(opts, std::env::vars().collect())
 }
 
 impl Project {
@@ -84,3 +91,6 @@ impl Project {
             .ok_or_else(|| graph::unknown_service(self, name))
     }
 }
+
+#[cfg(test)]
+mod tests;

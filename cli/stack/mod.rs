@@ -7,13 +7,15 @@ mod down;
 mod lock;
 mod oneoff;
 mod ports;
+mod prefetch;
 mod up;
 mod wait;
 
 pub use down::{DownOptions, down};
 pub use lock::ProjectLock;
 pub use oneoff::run_oneoff;
-pub use up::{PullPolicy, ServiceReport, UpOptions, UpReport, up};
+pub use prefetch::{LocalImage, PrefetchOptions, prefetch};
+pub use up::{PullPolicy, ReadyHook, ServiceReport, UpOptions, UpReport, up};
 
 use crate::compose::Project;
 use crate::docker::{ContainerInfo, Engine};
@@ -66,4 +68,33 @@ pub fn stop_levels(project: Option<&Project>, services: &[String]) -> Vec<Vec<St
     }
     levels.retain(|l| !l.is_empty());
     levels
+}
+
+/// What to send the engine to build service `name`'s image.
+pub(crate) fn build_request(
+    project: &Project,
+    name: &str,
+    svc: &crate::compose::Service,
+    pull: bool,
+) -> Option<crate::docker::BuildRequest> {
+    let build = svc.build.as_ref()?;
+    Some(crate::docker::BuildRequest {
+        service: name.to_string(),
+        image: crate::docker::spec::image_name(&project.name, name, svc),
+        context: build.context.clone(),
+        dockerfile: build.dockerfile.clone(),
+        args: build
+            .args
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        target: build.target.clone(),
+        labels: build
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        pull: pull || build.pull,
+        no_cache: build.no_cache,
+    })
 }

@@ -15,8 +15,8 @@ use super::{ProjectLock, ports};
 use crate::compose::{Condition, Project, Service};
 use crate::docker::spec::{self, labels};
 use crate::docker::{
-    BuildRequest, ContainerEvent, ContainerInfo, ContainerState, DockerError, Engine,
-    NetworkRequest, VolumeRequest,
+    ContainerEvent, ContainerInfo, ContainerState, DockerError, Engine, NetworkRequest,
+    VolumeRequest,
 };
 use crate::error::Hinted;
 use crate::ui::Printer;
@@ -33,6 +33,23 @@ pub enum PullPolicy {
     Never,
 }
 
+/// Work to run once a service is ready and before anything that depends on it starts:
+/// migrations, run after the database is healthy (pre-deploy order).
+#[derive(Clone)]
+pub struct ReadyHook {
+    pub service: String,
+    pub run:
+        Arc<dyn Fn() -> futures_util::future::BoxFuture<'static, anyhow::Result<()>> + Send + Sync>,
+}
+
+impl std::fmt::Debug for ReadyHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadyHook")
+            .field("service", &self.service)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct UpOptions {
     /// Services to start (with their dependencies); empty = all.
@@ -43,6 +60,8 @@ pub struct UpOptions {
     pub wait_timeout: Duration,
     pub force_recreate: bool,
     pub remove_orphans: bool,
+    /// Run after this service is ready, before its dependents start (migrations).
+    pub ready_hook: Option<ReadyHook>,
 }
 
 /// What one service ended as.
@@ -211,7 +230,7 @@ async fn ensure_images(
     for name in selected {
         let svc = project.service(name)?;
         let image = spec::image_name(&project.name, name, svc);
-        if let Some(build) = &svc.build {
+        if svc.build.is_some() {
             let present = engine.image_id(&image).await?;
             let policy_build = svc.pull_policy.as_deref() == Some("build");
             let id = match present {
@@ -224,25 +243,9 @@ async fn ensure_images(
                     .into());
                 }
                 _ => {
-                    let req = BuildRequest {
-                        service: name.clone(),
-                        image: image.clone(),
-                        context: build.context.clone(),
-                        dockerfile: build.dockerfile.clone(),
-                        args: build
-                            .args
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                        target: build.target.clone(),
-                        labels: build
-                            .labels
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                        pull: build.pull || opts.pull == PullPolicy::Always,
-                        no_cache: build.no_cache,
-                    };
+                    let req =
+                        super::build_request(project, name, svc, opts.pull == PullPolicy::Always)
+                            .expect("a service with `build:` has a build request");
                     let id = engine.build(&req, printer).await?;
                     printer.status("Built", format!("`{image}`"));
                     id
@@ -433,7 +436,11 @@ async fn converge_one(
             "created"
         }
     };
-    let _ = tx.send(Progress::Started);
+    let hooked = opts.ready_hook.as_ref().filter(|h| h.service == name);
+    // Dependents of the hooked service wait for the hook, whatever their condition.
+    if hooked.is_none() {
+        let _ = tx.send(Progress::Started);
+    }
 
     let goal = if one_shot {
         Goal::Completed
@@ -450,6 +457,10 @@ async fn converge_one(
         Ok(st) => st,
         Err(failure) => return Err(failure_error(engine, name, &plan.name, failure).await),
     };
+    if let Some(hook) = hooked {
+        (hook.run)().await?;
+        let _ = tx.send(Progress::Started);
+    }
     let state_text = if one_shot {
         let _ = tx.send(Progress::Completed);
         "exited (0)".to_string()
@@ -459,7 +470,7 @@ async fn converge_one(
     } else {
         "running".to_string()
     };
-    if state.health.is_some() && !one_shot {
+    if state.health.is_some() && !one_shot && action != "running" {
         printer.status("Healthy", format!("`{}`", plan.name));
     }
     let urls = service_urls(engine, &project.name, &plan.name).await;

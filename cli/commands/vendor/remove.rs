@@ -1,0 +1,22 @@
+//! `devenv vendor remove NAME...`
+
+use crate::error::ExitStatus;
+use crate::settings::Settings;
+use crate::vendor::ops::remove;
+
+#[derive(Debug, clap::Args)]
+pub struct RemoveArgs {
+    /// Asset names, as in the manifest.
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+pub async fn run(args: RemoveArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+    let opts = super::options(&settings)?;
+    let printer = &settings.printer;
+    let outcome = remove(&opts, printer, &args.names)?;
+    if printer.json() {
+        printer.json_value(&outcome)?;
+    }
+    Ok(ExitStatus::Success)
+}

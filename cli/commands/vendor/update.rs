@@ -1,0 +1,26 @@
+//! `devenv vendor update [NAME...] [--to VERSION]`
+
+use crate::error::ExitStatus;
+use crate::settings::Settings;
+use crate::vendor::update::update;
+
+#[derive(Debug, clap::Args)]
+pub struct UpdateArgs {
+    /// Assets to update (default: every versioned npm asset).
+    pub names: Vec<String>,
+    /// A specific version instead of the registry's latest.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+}
+
+pub async fn run(args: UpdateArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+    let opts = super::options(&settings)?;
+    let printer = &settings.printer;
+    let outcome = update(&opts, printer, &args.names, args.to.as_deref()).await?;
+    if printer.json() {
+        printer.json_value(&outcome)?;
+    } else if outcome.updated.is_empty() {
+        printer.status("Fresh", "every asset is at the latest version");
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,213 @@
+//! `devenv vendor scan`: walk the tree (in parallel, honouring `.gitignore`, skipping `.git`,
+//! `node_modules`, `target`, `vendor.scan_exclude` and the vendored files themselves) and
+//! report every reference to a remote asset with file, line, column, host, URL, the CDN's
+//! name when it is a known one, and whether an `integrity` value covers it.
+
+pub mod detect;
+pub mod hosts;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use detect::{FileKind, detect, kind_for};
+
+/// Folders never scanned.
+const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", ".venv", "__pycache__"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Relative to the project folder when inside it, `/` separators.
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub kind: &'static str,
+    pub host: String,
+    pub url: String,
+    /// The CDN's name (`jsDelivr`, `unpkg`, …) when the host is a known public CDN.
+    pub cdn: Option<&'static str>,
+    /// For `<script>`, `<link rel=stylesheet|preload>` and import maps; `null` elsewhere.
+    pub integrity: Option<bool>,
+    #[serde(skip)]
+    pub integrity_value: Option<String>,
+    /// The host is known to have served malware (polyfill.io).
+    pub compromised: bool,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ScanReport {
+    pub files_scanned: usize,
+    pub findings: Vec<Finding>,
+}
+
+pub struct ScanOptions {
+    pub root: PathBuf,
+    pub paths: Vec<PathBuf>,
+    pub exclude: Vec<String>,
+    /// Absolute paths of vendored files (skipped).
+    pub vendored: HashSet<PathBuf>,
+    /// Folders ending with this relative path are skipped wherever they are (`static/vendor`),
+    /// so a template tree with its own vendored files scans clean from above.
+    pub vendor_dir: Option<PathBuf>,
+}
+
+/// Line (1-based) and column (1-based, in characters) of a byte offset.
+fn line_col(bytes: &[u8], offset: usize, cursor: &mut (usize, usize)) -> (usize, usize) {
+    // `cursor` = (byte offset of a line start, its line number); offsets ascend per file.
+    let (from, mut line) = *cursor;
+    let mut line_start = from;
+    for nl in memchr::memchr_iter(b'\n', &bytes[from..offset]) {
+        line += 1;
+        line_start = from + nl + 1;
+    }
+    *cursor = (line_start, line);
+    let column = String::from_utf8_lossy(&bytes[line_start..offset])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+fn scan_file(path: &Path, kind: FileKind, shown: &str) -> std::io::Result<Vec<Finding>> {
+    let bytes = fs_err::read(path)?;
+    if memchr::memmem::find(&bytes, b"//").is_none() {
+        return Ok(Vec::new());
+    }
+    let mut cursor = (0usize, 1usize);
+    Ok(detect(&bytes, kind)
+        .into_iter()
+        .map(|hit| {
+            let (line, column) = line_col(&bytes, hit.offset, &mut cursor);
+            Finding {
+                file: shown.to_string(),
+                line,
+                column,
+                kind: hit.kind,
+                cdn: hosts::cdn_name(&hit.host),
+                compromised: hosts::is_compromised(&hit.host),
+                host: hit.host,
+                url: hit.url,
+                integrity: hit.has_integrity,
+                integrity_value: hit.integrity,
+            }
+        })
+        .collect())
+}
+
+fn shown(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let text = rel.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        text.into_owned()
+    } else {
+        text.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+pub fn scan(opts: &ScanOptions) -> anyhow::Result<ScanReport> {
+    let paths = if opts.paths.is_empty() {
+        vec![opts.root.clone()]
+    } else {
+        opts.paths.clone()
+    };
+    for p in &paths {
+        if !p.exists() {
+            return Err(
+                super::VendorError::Invalid(format!("`{}` does not exist", p.display())).into(),
+            );
+        }
+    }
+    let mut builder = ignore::WalkBuilder::new(&paths[0]);
+    for p in &paths[1..] {
+        builder.add(p);
+    }
+    let mut overrides = ignore::overrides::OverrideBuilder::new(&opts.root);
+    for glob in &opts.exclude {
+        overrides.add(&format!("!{glob}"))?;
+    }
+    builder
+        .overrides(overrides.build()?)
+        .require_git(false)
+        .filter_entry({
+            let vendor_dir = opts.vendor_dir.clone();
+            move |e| {
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                !(is_dir
+                    && (SKIP_DIRS.iter().any(|d| e.file_name() == *d)
+                        || vendor_dir.as_ref().is_some_and(|v| e.path().ends_with(v))))
+            }
+        });
+    let findings = Mutex::new(Vec::new());
+    let scanned = std::sync::atomic::AtomicUsize::new(0);
+    let errors = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            let Ok(entry) = entry else {
+                return ignore::WalkState::Continue;
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return ignore::WalkState::Continue;
+            }
+            let name = entry.file_name().to_string_lossy();
+            let Some(kind) = kind_for(&name) else {
+                return ignore::WalkState::Continue;
+            };
+            let path = entry.path();
+            let absolute = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                opts.root.join(path)
+            };
+            if opts.vendored.contains(&absolute) {
+                return ignore::WalkState::Continue;
+            }
+            scanned.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            match scan_file(path, kind, &shown(&opts.root, &absolute)) {
+                Ok(found) if !found.is_empty() => {
+                    if let Ok(mut all) = findings.lock() {
+                        all.extend(found);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    if let Ok(mut errs) = errors.lock() {
+                        errs.push(e.to_string());
+                    }
+                }
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let errors = errors.into_inner().unwrap_or_default();
+    if let Some(first) = errors.first() {
+        anyhow::bail!("could not read {} file(s); first: {first}", errors.len());
+    }
+    let mut findings = findings.into_inner().unwrap_or_default();
+    findings.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    Ok(ScanReport {
+        files_scanned: scanned.into_inner(),
+        findings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns() {
+        let text = "a\nbé c\n  xyz";
+        let mut cur = (0, 1);
+        assert_eq!(line_col(text.as_bytes(), 0, &mut cur), (1, 1));
+        assert_eq!(
+            line_col(text.as_bytes(), text.find('c').unwrap(), &mut cur),
+            (2, 4)
+        );
+        assert_eq!(
+            line_col(text.as_bytes(), text.find('x').unwrap(), &mut cur),
+            (3, 3)
+        );
+    }
+}

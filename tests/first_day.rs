@@ -1,0 +1,251 @@
+//! Integration tests: a new developer's first day, offline — `init`, `doctor`, `up --offline`.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use sha2::Digest;
+
+use crate::common::TestContext;
+use crate::require_containers;
+
+#[test]
+fn init_scaffolds_the_default_template_with_verified_assets_and_no_cdn_links() {
+    let ctx = TestContext::new();
+    let out = ctx.devenv(&["init", "shop", "--json"]).success();
+    let report = out.json();
+    assert_eq!(report["name"], "shop");
+    for f in [
+        "compose.yaml",
+        "devenv.yaml",
+        "Dockerfile",
+        ".env.example",
+        ".gitignore",
+        ".dockerignore",
+        "README.md",
+        "requirements.txt",
+        "vendor.yaml",
+        "vendor.lock",
+    ] {
+        assert!(ctx.join("shop").join(f).is_file(), "missing {f}");
+    }
+    assert!(ctx.read("shop/compose.yaml").contains("name: shop"));
+    assert!(
+        ctx.read("shop/compose.yaml")
+            .contains("${POSTGRES_IMAGE:-postgres:15}"),
+        "mirrorable image refs"
+    );
+    // The vendored JS/CSS match their lock, and nothing points at a CDN.
+    ctx.devenv(&["-C", "shop", "vendor", "verify"]).success();
+    ctx.devenv(&["-C", "shop", "vendor", "scan"]).success();
+    // The compose model is valid.
+    let config = ctx
+        .devenv(&["-C", "shop", "config", "--json"])
+        .success()
+        .json();
+    assert!(config["services"]["web"]["build"].is_object());
+}
+
+#[test]
+fn init_refuses_to_overwrite_and_names_unknown_templates() {
+    let ctx = TestContext::new();
+    ctx.write("app/compose.yaml", "# mine\n");
+    let out = ctx.devenv(&["init", "app"]).assert_code(1);
+    assert!(
+        out.stderr.contains("compose.yaml"),
+        "lists the conflicts: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--force"), "{}", out.stderr);
+    assert_eq!(
+        ctx.read("app/compose.yaml"),
+        "# mine\n",
+        "nothing overwritten"
+    );
+    assert!(
+        !ctx.join("app/Dockerfile").exists(),
+        "nothing written on conflict"
+    );
+    ctx.devenv(&["init", "app", "--force"]).success();
+    assert!(ctx.read("app/compose.yaml").contains("services:"));
+
+    let out = ctx
+        .devenv(&["init", "other", "--template", "flask-postgress"])
+        .assert_code(1);
+    assert!(
+        out.stderr.contains("no template named `flask-postgress`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("`flask-postgres`"),
+        "lists the templates: {}",
+        out.stderr
+    );
+
+    // An unwritable destination (a path below a regular file) is a clear error.
+    ctx.write("afile", "x");
+    let out = ctx.devenv(&["init", "afile/sub"]).assert_code(1);
+    assert!(
+        out.stderr.contains("cannot write the template"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn doctor_without_an_engine_fails_that_check_and_says_how_to_fix_it() {
+    let mut ctx = TestContext::new();
+    ctx.env("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+    ctx.devenv(&["init", "."]).success();
+    let out = ctx.devenv(&["doctor", "--json"]).assert_code(1);
+    let report = out.json();
+    let engine = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "engine")
+        .unwrap()
+        .clone();
+    assert_eq!(engine["outcome"], "fail");
+    assert!(engine["fix"].as_str().unwrap().contains("DOCKER_HOST"));
+    let assets = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "assets")
+        .unwrap()
+        .clone();
+    assert_eq!(assets["outcome"], "ok", "{report}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn get(addr: &str, path: &str) -> (u16, Vec<u8>) {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("HTTP response");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, raw[split + 4..].to_vec())
+}
+
+struct Down<'a>(&'a TestContext);
+impl Drop for Down<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.devenv_p(&["down", "--volumes", "--timeout", "1"]);
+        let _ = std::process::Command::new("docker")
+            .args(["rmi", "-f", &format!("{}-web", self.0.project)])
+            .output();
+    }
+}
+
+#[test]
+fn offline_first_day_init_up_page_assets_migration_down() {
+    require_containers!();
+    let mut ctx = TestContext::new();
+    let port = free_port();
+    ctx.env("WEB_PORT", port.to_string());
+    let _down = Down(&ctx);
+    ctx.devenv(&["init", "--name", &ctx.project.clone(), "."])
+        .success();
+    // The local test images stand in for the template's base images (`tests/images/build.sh`
+    // tags them as python:3.11-slim and postgres:15), as if pulled yesterday.
+    ctx.devenv_p(&["doctor", "--offline"]).success();
+    let out = ctx.devenv_p(&["up", "--offline"]).success();
+    let url = format!("http://127.0.0.1:{port}");
+    assert!(
+        out.stdout.contains(&url),
+        "prints the app URL: {}",
+        out.stdout
+    );
+
+    let addr = format!("127.0.0.1:{port}");
+    let (status, body) = get(&addr, "/");
+    assert_eq!(status, 200);
+    let page = String::from_utf8(body).unwrap();
+    // Every script and stylesheet is local, loads, and matches its integrity attribute.
+    let re = regex::Regex::new(
+        r#"(?s)<(?:script|link)[^>]*?(?:src|href)="([^"]+)"[^>]*?integrity="sha384-([^"]+)""#,
+    )
+    .unwrap();
+    let assets: Vec<(String, String)> = re
+        .captures_iter(&page)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect();
+    assert_eq!(assets.len(), 2, "htmx and pico: {page}");
+    assert!(
+        !page.contains("https://") && !page.contains("//cdn"),
+        "no remote references: {page}"
+    );
+    for (path, sri) in assets {
+        assert!(path.starts_with("/static/"), "{path}");
+        let (status, bytes) = get(&addr, &path);
+        assert_eq!(status, 200, "{path}");
+        let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&bytes));
+        assert_eq!(digest, sri, "{path} matches its integrity attribute");
+    }
+    // The migration ran before the app started.
+    let out = ctx
+        .devenv_p(&[
+            "exec",
+            "-T",
+            "db",
+            "--",
+            "psql",
+            "-U",
+            "app",
+            "-d",
+            "app",
+            "-tAc",
+            "select version_num from alembic_version",
+        ])
+        .success();
+    assert_eq!(out.stdout.trim(), "0001");
+}
+
+#[test]
+fn up_offline_with_a_missing_base_image_fails_fast_naming_it() {
+    require_containers!();
+    let mut ctx = TestContext::new();
+    ctx.env("PYTHON_IMAGE", "devenv-test/not-pulled-python:3.11");
+    let _down = Down(&ctx);
+    ctx.devenv(&["init", "."]).success();
+    let start = Instant::now();
+    let out = ctx.devenv_p(&["up", "--offline"]).assert_code(1);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        out.stderr.contains("`devenv-test/not-pulled-python:3.11`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("devenv prefetch"), "{}", out.stderr);
+    let doctor = ctx.devenv_p(&["doctor", "--offline"]).assert_code(1);
+    assert!(
+        doctor.stdout.contains("not-pulled-python"),
+        "{}",
+        doctor.stdout
+    );
+}
