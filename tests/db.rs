@@ -744,12 +744,22 @@ fn alembic_command_migrations_run_in_the_app_image_under_the_lock() {
     ctx.devenv_p(&["db", "wait", "--timeout", "30s"]).success();
     // web is not running: alembic runs in a one-off container from web's image and config.
     let out = ctx.devenv_p(&["db", "migrate"]).success();
-    assert!(out.stderr.contains("alembic upgrade head"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("alembic upgrade head"),
+        "{}",
+        out.stderr
+    );
     // lock_timeout reached alembic's session through PGOPTIONS.
-    let out = ctx.devenv_p(&["db", "shell", "--", "-tA", "-c", "SELECT lt FROM seen"]).success();
+    let out = ctx
+        .devenv_p(&["db", "shell", "--", "-tA", "-c", "SELECT lt FROM seen"])
+        .success();
     assert_eq!(out.stdout.trim(), "4s", "{}", out.stderr);
     let out = ctx.devenv_p(&["db", "dump"]).success();
-    assert!(out.stdout.contains("CREATE TABLE public.users"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("CREATE TABLE public.users"),
+        "{}",
+        out.stdout
+    );
     // The lint reads the same script.
     ctx.devenv(&["db", "lint", "--dir", "alembic"]).success();
 }
