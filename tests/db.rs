@@ -674,3 +674,92 @@ fn lint_base_only_checks_files_added_since_the_ref() {
     ctx.devenv(&["db", "lint", "--base", "no-such-ref"])
         .assert_code(1);
 }
+
+// ---- through the engine (test images from tests/images/build.sh) ----
+
+/// Removes the project's containers, networks and volumes even when a test fails.
+struct Down<'a>(&'a TestContext);
+
+impl Drop for Down<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.devenv_p(&["down", "--volumes", "--timeout", "0"]);
+    }
+}
+
+#[test]
+fn alembic_command_migrations_run_in_the_app_image_under_the_lock() {
+    crate::require_containers!();
+    let ctx = TestContext::new();
+    ctx.write(
+        "compose.yaml",
+        r#"services:
+  db:
+    image: devenv-test/postgres:15
+    environment:
+      POSTGRES_USER: shop
+      POSTGRES_PASSWORD: secret
+      POSTGRES_DB: shop
+    ports:
+      - "127.0.0.1::5432"
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U shop -d shop"]
+      interval: 1s
+      timeout: 3s
+      retries: 30
+  web:
+    image: devenv-test/python:3
+    environment:
+      DATABASE_URL: postgresql://shop:secret@db:5432/shop
+    working_dir: /app
+    volumes:
+      - .:/app
+    command: ["sleep", "3600"]
+    depends_on:
+      db:
+        condition: service_healthy
+"#,
+    );
+    ctx.write(
+        "devenv.yaml",
+        "app:\n  service: web\ndatabase:\n  service: db\n  lock_timeout: 4s\n  command: [alembic, upgrade, head]\n",
+    );
+    ctx.write("alembic.ini", "[alembic]\nscript_location = alembic\n");
+    ctx.write(
+        "alembic/env.py",
+        "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine\n\n\
+         engine = create_engine(os.environ[\"DATABASE_URL\"])\n\
+         with engine.connect() as connection:\n    context.configure(connection=connection)\n\
+         \x20   with context.begin_transaction():\n        context.run_migrations()\n",
+    );
+    ctx.write(
+        "alembic/versions/0001_users.py",
+        "from alembic import op\nimport sqlalchemy as sa\n\nrevision = \"0001\"\ndown_revision = None\n\n\n\
+         def upgrade():\n    op.create_table(\"users\", sa.Column(\"id\", sa.BigInteger(), primary_key=True))\n\
+         \x20   op.execute(\"CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lt\")\n\n\n\
+         def downgrade():\n    op.drop_table(\"users\")\n",
+    );
+    let _down = Down(&ctx);
+    ctx.devenv_p(&["up", "db"]).success();
+    // No URL anywhere: devenv finds db's published port and the POSTGRES_* credentials.
+    ctx.devenv_p(&["db", "wait", "--timeout", "30s"]).success();
+    // web is not running: alembic runs in a one-off container from web's image and config.
+    let out = ctx.devenv_p(&["db", "migrate"]).success();
+    assert!(
+        out.stderr.contains("alembic upgrade head"),
+        "{}",
+        out.stderr
+    );
+    // lock_timeout reached alembic's session through PGOPTIONS.
+    let out = ctx
+        .devenv_p(&["db", "shell", "--", "-tA", "-c", "SELECT lt FROM seen"])
+        .success();
+    assert_eq!(out.stdout.trim(), "4s", "{}", out.stderr);
+    let out = ctx.devenv_p(&["db", "dump"]).success();
+    assert!(
+        out.stdout.contains("CREATE TABLE public.users"),
+        "{}",
+        out.stdout
+    );
+    // The lint reads the same script.
+    ctx.devenv(&["db", "lint", "--dir", "alembic"]).success();
+}

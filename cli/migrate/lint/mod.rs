@@ -496,6 +496,18 @@ mod tests {
     }
 
     #[test]
+    fn every_rule_is_in_the_docs() {
+        let docs = include_str!("../../../docs/db.md");
+        for r in RULES {
+            assert!(
+                docs.contains(&format!("| `{}` |", r.id)),
+                "docs/db.md lacks rule {}",
+                r.id
+            );
+        }
+    }
+
+    #[test]
     fn every_rule_has_why_and_a_safe_sequence() {
         let mut seen = std::collections::HashSet::new();
         for r in RULES {
