@@ -168,10 +168,18 @@ fn three_service_stack_up_is_idempotent_recreates_only_changes_and_down_keeps_vo
     loop {
         let logs = ctx.devenv_p(&["logs", "worker"]).success();
         if logs.stdout.contains("v2") {
-            assert!(!logs.stdout.contains("v1"), "the old worker's container is gone: {}", logs.stdout);
+            assert!(
+                !logs.stdout.contains("v1"),
+                "the old worker's container is gone: {}",
+                logs.stdout
+            );
             break;
         }
-        assert!(Instant::now() < deadline, "worker never logged v2: {}", logs.stdout);
+        assert!(
+            Instant::now() < deadline,
+            "worker never logged v2: {}",
+            logs.stdout
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 
@@ -391,8 +399,19 @@ fn two_ups_at_once_on_one_project_take_turns() {
     let (a, b) = (spawn(), spawn());
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     assert!(a.status.success() && b.status.success(), "{:?}\n{:?}", a, b);
-    let stderr = format!("{}{}", String::from_utf8_lossy(&a.stderr), String::from_utf8_lossy(&b.stderr));
-    assert!(stderr.contains("Waiting") && stderr.contains("pid"), "the second run says who holds the project:\n{stderr}");
-    assert_eq!(stderr.matches("Started").count(), 1, "one container started once:\n{stderr}");
+    let stderr = format!(
+        "{}{}",
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
+    assert!(
+        stderr.contains("Waiting") && stderr.contains("pid"),
+        "the second run says who holds the project:\n{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("Started").count(),
+        1,
+        "one container started once:\n{stderr}"
+    );
     assert_eq!(container_ids(&ctx).len(), 1);
 }

@@ -339,7 +339,7 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         })
         .collect();
     // The engine lists IPv4 and IPv6 bindings separately; one line per published port is enough.
-    ports.sort_by(|a, b| (a.target, a.published).cmp(&(b.target, b.published)));
+    ports.sort_by_key(|p| (p.target, p.published));
     ports.dedup_by(|a, b| {
         a.target == b.target && a.published == b.published && a.protocol == b.protocol
     });
@@ -363,21 +363,6 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn health_is_read_from_the_status_text() {
-        assert_eq!(health_from_status("Up 3 seconds (healthy)"), "healthy");
-        assert_eq!(
-            health_from_status("Up 1 second (health: starting)"),
-            "starting"
-        );
-        assert_eq!(health_from_status("Exited (0) 2 minutes ago"), "");
-    }
-}
-
 impl Engine {
     /// Block until the container exits; returns its exit code.
     pub async fn wait_exit(&self, name: &str) -> Result<i64, DockerError> {
@@ -395,5 +380,20 @@ impl Engine {
             }),
             None => Ok(self.run_state(name).await?.exit_code.unwrap_or(-1)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_is_read_from_the_status_text() {
+        assert_eq!(health_from_status("Up 3 seconds (healthy)"), "healthy");
+        assert_eq!(
+            health_from_status("Up 1 second (health: starting)"),
+            "starting"
+        );
+        assert_eq!(health_from_status("Exited (0) 2 minutes ago"), "");
     }
 }

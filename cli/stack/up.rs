@@ -533,9 +533,9 @@ async fn create_and_start(engine: &Engine, plan: &spec::ContainerPlan) -> anyhow
     engine
         .create_container(&plan.name, plan.body.clone())
         .await
-        .or_else(|e| {
+        .map_err(|e| {
             if e.status_code() == Some(409) {
-                Err(anyhow::Error::new(e).context(
+                anyhow::Error::new(e).context(
                     Hinted::user(format!(
                         "a container named `{}` already exists and is not part of this project",
                         plan.name
@@ -544,9 +544,9 @@ async fn create_and_start(engine: &Engine, plan: &spec::ContainerPlan) -> anyhow
                         "remove it with `docker rm -f {}` or set another `container_name`",
                         plan.name
                     )),
-                ))
+                )
             } else {
-                Err(e.into())
+                e.into()
             }
         })?;
     for (net, ep) in &plan.extra_networks {
