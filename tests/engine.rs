@@ -415,3 +415,78 @@ fn two_ups_at_once_on_one_project_take_turns() {
     );
     assert_eq!(container_ids(&ctx).len(), 1);
 }
+
+#[test]
+fn a_recreated_dependency_restarts_dependents_that_ask_for_it() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    let stack = |tag: &str| {
+        format!(
+            "services:\n  base:\n    image: {BUSYBOX}\n    command: [\"sh\", \"-c\", \"echo {tag}; exec sleep 3600\"]\n  follower:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    depends_on:\n      base:\n        condition: service_started\n        restart: true\n  bystander:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    depends_on: [base]\n"
+        )
+    };
+    ctx.write("compose.yaml", stack("a"));
+    ctx.devenv_p(&["up"]).success();
+    let before = container_ids(&ctx);
+    ctx.write("compose.yaml", stack("b"));
+    let out = ctx.devenv_p(&["up", "--json"]).success();
+    let report = out.json();
+    let action = |svc: &str| {
+        report["services"].as_array().unwrap().iter().find(|s| s["service"] == svc).unwrap()["action"].clone()
+    };
+    assert_eq!(action("base"), "recreated");
+    assert_eq!(action("follower"), "restarted", "{report}");
+    assert_eq!(action("bystander"), "running", "{report}");
+    let after = container_ids(&ctx);
+    // Restarted, not recreated: same container ids for both dependents.
+    assert_eq!(before.iter().filter(|(s, _)| s != "base").collect::<Vec<_>>(), after.iter().filter(|(s, _)| s != "base").collect::<Vec<_>>());
+}
+
+#[test]
+fn up_migrates_after_the_database_is_healthy_and_a_failed_migration_stops_it() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    ctx.write(
+        "compose.yaml",
+        format!(
+            r#"services:
+  db:
+    image: {POSTGRES}
+    environment: {{POSTGRES_PASSWORD: secret, POSTGRES_DB: app}}
+    ports: ["127.0.0.1::5432"]
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U postgres -d app"]
+      interval: 1s
+      retries: 30
+  app:
+    image: {BUSYBOX}
+    command: ["sleep", "3600"]
+    depends_on:
+      db: {{condition: service_healthy}}
+"#
+        ),
+    );
+    ctx.write("devenv.yaml", "database:\n  service: db\n  dir: migrations\n");
+    ctx.write("migrations/001_accounts.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY);\n");
+    ctx.write("migrations/002_broken.sql", "CREATE TABLE audit (id bigint);\nSELECT 1/0;\n");
+    let out = ctx.devenv_p(&["up"]).assert_code(1);
+    assert!(out.stderr.contains("002_broken.sql"), "names the failing file: {}", out.stderr);
+    assert!(out.stderr.contains("division by zero"), "the database's error: {}", out.stderr);
+    // Pre-deploy order: the app never started on an unmigrated database.
+    let ps = ctx.devenv_p(&["ps", "--json", "--all"]).success().json();
+    assert!(!ps.as_array().unwrap().iter().any(|c| c["Service"] == "app"), "{ps}");
+    // The failed file left nothing behind; the good one stayed.
+    let tables = ctx
+        .devenv_p(&["exec", "-T", "db", "--", "psql", "-U", "postgres", "-d", "app", "-tAc", "select string_agg(tablename, ',' order by tablename) from pg_tables where schemaname = 'public'"])
+        .success();
+    assert_eq!(tables.stdout.trim(), "accounts,devenv_schema_migrations");
+
+    ctx.write("migrations/002_broken.sql", "CREATE TABLE audit (id bigint);\n");
+    ctx.devenv_p(&["up"]).success();
+    let status = ctx.devenv_p(&["db", "status", "--json"]).success().json();
+    assert!(status.to_string().contains("002"), "{status}");
+    let ps = ctx.devenv_p(&["ps", "--json"]).success().json();
+    assert!(ps.as_array().unwrap().iter().any(|c| c["Service"] == "app"), "{ps}");
+}

@@ -69,7 +69,7 @@ pub struct UpOptions {
 pub struct ServiceReport {
     pub service: String,
     pub container: String,
-    /// `created`, `recreated`, `started`, `running` (left alone).
+    /// `created`, `recreated`, `restarted`, `started`, `running` (left alone).
     pub action: &'static str,
     /// `running`, `healthy`, `exited`.
     pub state: String,
@@ -337,7 +337,16 @@ async fn converge_all(
         senders.insert(name.clone(), tx);
         receivers.insert(name.clone(), rx);
     }
-    let receivers = Arc::new(receivers);
+    let shared = Converge {
+        engine,
+        project,
+        image_ids,
+        existing,
+        opts,
+        receivers,
+        recreated: std::sync::Mutex::new(HashSet::new()),
+        printer,
+    };
     // Which services others wait on with `service_completed_successfully` (one-shots).
     let one_shots: HashSet<String> = selected
         .iter()
@@ -349,24 +358,11 @@ async fn converge_all(
 
     let tasks = selected.iter().map(|name| {
         let tx = senders.remove(name).expect("a sender per selected service");
-        let receivers = Arc::clone(&receivers);
         let mut events = events.subscribe();
         let one_shot = one_shots.contains(name);
+        let shared = &shared;
         async move {
-            let result = converge_one(
-                engine,
-                project,
-                name,
-                image_ids,
-                existing,
-                opts,
-                &receivers,
-                &tx,
-                one_shot,
-                &mut events,
-                printer,
-            )
-            .await;
+            let result = converge_one(shared, name, &tx, one_shot, &mut events).await;
             if let Err(e) = &result {
                 let _ = tx.send(Progress::Failed(format!("{e:#}")));
             }
@@ -389,22 +385,34 @@ async fn converge_all(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What every service's task shares while the stack converges.
+struct Converge<'a> {
+    engine: &'a Engine,
+    project: &'a Project,
+    image_ids: &'a HashMap<String, String>,
+    existing: &'a [ContainerInfo],
+    opts: &'a UpOptions,
+    receivers: HashMap<String, watch::Receiver<Progress>>,
+    /// Services whose container this run replaced (for `depends_on: {restart: true}`).
+    recreated: std::sync::Mutex<HashSet<String>>,
+    printer: &'a Printer,
+}
+
 async fn converge_one(
-    engine: &Engine,
-    project: &Project,
+    shared: &Converge<'_>,
     name: &str,
-    image_ids: &HashMap<String, String>,
-    existing: &[ContainerInfo],
-    opts: &UpOptions,
-    receivers: &HashMap<String, watch::Receiver<Progress>>,
     tx: &watch::Sender<Progress>,
     one_shot: bool,
     events: &mut broadcast::Receiver<ContainerEvent>,
-    printer: &Printer,
 ) -> anyhow::Result<ServiceReport> {
+    let Converge { engine, project, image_ids, existing, opts, printer, .. } = *shared;
     let svc = project.service(name)?;
-    wait_dependencies(name, svc, receivers).await?;
+    wait_dependencies(name, svc, &shared.receivers).await?;
+    // Compose restarts a dependent whose dependency was recreated when it asks to.
+    let restart_for = {
+        let recreated = shared.recreated.lock().unwrap_or_else(|e| e.into_inner());
+        svc.depends_on.iter().find(|(dep, d)| d.restart && recreated.contains(*dep)).map(|(dep, _)| dep.clone())
+    };
 
     let image_id = image_ids.get(name).map(String::as_str);
     let plan = spec::container_plan(project, name, svc, 1, image_id);
@@ -416,6 +424,15 @@ async fn converge_one(
             && c.image_id_label.as_deref() == image_id
     });
     let action = match current {
+        Some(c) if up_to_date && c.state == ContainerState::Running && restart_for.is_some() => {
+            engine.stop(&c.name, stop_timeout(svc)).await?;
+            start_container(engine, &c.name).await?;
+            printer.status(
+                "Restarted",
+                format!("`{}` (its dependency `{}` was recreated)", c.name, restart_for.unwrap_or_default()),
+            );
+            "restarted"
+        }
         Some(c) if up_to_date && c.state == ContainerState::Running => "running",
         Some(c) if up_to_date && one_shot && c.state == ContainerState::Exited => "running",
         Some(c) if up_to_date => {
@@ -427,6 +444,7 @@ async fn converge_one(
             engine.stop(&c.name, stop_timeout(svc)).await?;
             engine.remove(&c.name, true, false).await?;
             create_and_start(engine, &plan).await?;
+            shared.recreated.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string());
             printer.status("Recreated", format!("`{}`", plan.name));
             "recreated"
         }
