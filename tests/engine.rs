@@ -489,4 +489,14 @@ fn up_migrates_after_the_database_is_healthy_and_a_failed_migration_stops_it() {
     assert!(status.to_string().contains("002"), "{status}");
     let ps = ctx.devenv_p(&["ps", "--json"]).success().json();
     assert!(ps.as_array().unwrap().iter().any(|c| c["Service"] == "app"), "{ps}");
+
+    // doctor compares the files with the history: an edited applied file fails it.
+    let history = |out: &crate::common::Output| {
+        out.json()["checks"].as_array().unwrap().iter().find(|c| c["name"] == "history").unwrap()["outcome"].clone()
+    };
+    let doctor = ctx.devenv_p(&["doctor", "--json"]);
+    assert_eq!(history(&doctor), "ok", "{}", doctor.stdout);
+    ctx.write("migrations/001_accounts.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n");
+    let doctor = ctx.devenv_p(&["doctor", "--json"]).assert_code(1);
+    assert_eq!(history(&doctor), "fail", "{}", doctor.stdout);
 }
