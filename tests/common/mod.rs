@@ -19,9 +19,14 @@ pub fn containers_enabled() -> bool {
 macro_rules! require_containers {
     () => {
         if !$crate::common::containers_enabled() {
-            eprintln!(
-                "skipped {}: needs the Docker engine / PostgreSQL; set DEVENV_CONTAINER_TESTS=1 (as .ci/run does)",
-                module_path!()
+            // Written to the stderr handle, not with `eprintln!`, so the test harness's output
+            // capture does not hide it: a plain `cargo test` shows what it skipped.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped {}: needs the Docker engine and PostgreSQL; set DEVENV_CONTAINER_TESTS=1 (as .ci/run does)",
+                // libtest names each test's thread after the test.
+                std::thread::current().name().unwrap_or(module_path!())
             );
             return;
         }
