@@ -134,7 +134,11 @@ async fn local_checks(
         ),
     };
     let folder = check_migrations_folder(settings);
-    let history = if folder.outcome == Outcome::Ok { vec![check_history(settings).await] } else { Vec::new() };
+    let history = if folder.outcome == Outcome::Ok {
+        vec![check_history(settings).await]
+    } else {
+        Vec::new()
+    };
     let mut out = vec![assets, scan, folder];
     out.extend(history);
     out
@@ -144,15 +148,27 @@ async fn local_checks(
 async fn check_history(settings: &Settings) -> Check {
     let probe = crate::commands::db::history_summary(settings);
     match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
-        Err(_) => Check::skip("history", "the database did not answer within 2 s (is the stack up?)"),
-        Ok(Err(e)) => Check::skip("history", format!("database not reachable: {}", e.root_cause())),
+        Err(_) => Check::skip(
+            "history",
+            "the database did not answer within 2 s (is the stack up?)",
+        ),
+        Ok(Err(e)) => Check::skip(
+            "history",
+            format!("database not reachable: {}", e.root_cause()),
+        ),
         Ok(Ok(None)) => Check::skip("history", "a migration command manages the schema"),
         Ok(Ok(Some(s))) if s.changed + s.missing > 0 => Check::fail(
             "history",
-            format!("{} applied files changed, {} applied files missing", s.changed, s.missing),
+            format!(
+                "{} applied files changed, {} applied files missing",
+                s.changed, s.missing
+            ),
             "restore the applied files from git (`devenv db status` names them), or `devenv db migrate --accept-checksum VERSION`",
         ),
-        Ok(Ok(Some(s))) => Check::ok("history", format!("{} applied, {} pending", s.applied, s.pending)),
+        Ok(Ok(Some(s))) => Check::ok(
+            "history",
+            format!("{} applied, {} pending", s.applied, s.pending),
+        ),
     }
 }
 

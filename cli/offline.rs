@@ -3,7 +3,6 @@
 //! `doctor`, `prefetch` and `up --offline`.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -303,11 +302,6 @@ pub async fn remote_references(
         .iter()
         .map(|f| format!("{}:{}:{}: {}", f.file, f.line, f.column, f.url))
         .collect())
-}
-
-/// True when `path` is a folder we can create files in.
-pub fn is_writable_dir(path: &Path) -> bool {
-    tempfile::tempfile_in(path).is_ok()
 }
 
 #[cfg(test)]

@@ -81,17 +81,6 @@ impl Settings {
             config_path,
         })
     }
-
-    /// Settings for library use and unit tests: defaults, no `devenv.yaml`.
-    pub fn for_dir(project_dir: impl Into<PathBuf>, printer: Printer) -> Self {
-        Self {
-            printer,
-            global: GlobalArgs::default(),
-            project_dir: project_dir.into(),
-            config: ProjectConfig::default(),
-            config_path: None,
-        }
-    }
 }
 
 /// Parse `devenv.yaml`, naming file:line:column and the offending line on error.

@@ -24,14 +24,10 @@ pub use graph::service_dependencies;
 pub use load::{load_with_env, normalize_project_name};
 pub use model::*;
 
-/// `COMPOSE_FILE`: compose files separated by `COMPOSE_PATH_SEPARATOR` (default `:`).
-pub const COMPOSE_FILE: &str = "COMPOSE_FILE";
-/// `COMPOSE_PATH_SEPARATOR`: the separator in `COMPOSE_FILE`.
-pub const COMPOSE_PATH_SEPARATOR: &str = "COMPOSE_PATH_SEPARATOR";
-/// `COMPOSE_PROJECT_NAME`: the project name when `-p` is not given.
-pub const COMPOSE_PROJECT_NAME: &str = "COMPOSE_PROJECT_NAME";
-/// `COMPOSE_PROFILES`: comma-separated profiles to enable when `--profile` is not given.
-pub const COMPOSE_PROFILES: &str = "COMPOSE_PROFILES";
+// The variables compose reads; documented with the others in `env_vars`.
+pub use crate::env_vars::{
+    COMPOSE_FILE, COMPOSE_PATH_SEPARATOR, COMPOSE_PROFILES, COMPOSE_PROJECT_NAME,
+};
 
 /// What to load and how.
 #[derive(Debug, Clone, Default)]

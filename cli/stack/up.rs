@@ -405,13 +405,24 @@ async fn converge_one(
     one_shot: bool,
     events: &mut broadcast::Receiver<ContainerEvent>,
 ) -> anyhow::Result<ServiceReport> {
-    let Converge { engine, project, image_ids, existing, opts, printer, .. } = *shared;
+    let Converge {
+        engine,
+        project,
+        image_ids,
+        existing,
+        opts,
+        printer,
+        ..
+    } = *shared;
     let svc = project.service(name)?;
     wait_dependencies(name, svc, &shared.receivers).await?;
     // Compose restarts a dependent whose dependency was recreated when it asks to.
     let restart_for = {
         let recreated = shared.recreated.lock().unwrap_or_else(|e| e.into_inner());
-        svc.depends_on.iter().find(|(dep, d)| d.restart && recreated.contains(*dep)).map(|(dep, _)| dep.clone())
+        svc.depends_on
+            .iter()
+            .find(|(dep, d)| d.restart && recreated.contains(*dep))
+            .map(|(dep, _)| dep.clone())
     };
 
     let image_id = image_ids.get(name).map(String::as_str);
@@ -429,7 +440,11 @@ async fn converge_one(
             start_container(engine, &c.name).await?;
             printer.status(
                 "Restarted",
-                format!("`{}` (its dependency `{}` was recreated)", c.name, restart_for.unwrap_or_default()),
+                format!(
+                    "`{}` (its dependency `{}` was recreated)",
+                    c.name,
+                    restart_for.unwrap_or_default()
+                ),
             );
             "restarted"
         }
@@ -444,7 +459,11 @@ async fn converge_one(
             engine.stop(&c.name, stop_timeout(svc)).await?;
             engine.remove(&c.name, true, false).await?;
             create_and_start(engine, &plan).await?;
-            shared.recreated.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string());
+            shared
+                .recreated
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(name.to_string());
             printer.status("Recreated", format!("`{}`", plan.name));
             "recreated"
         }

@@ -143,16 +143,22 @@ pub async fn migrate_during_up(settings: &Settings) -> anyhow::Result<()> {
 /// For `doctor`: the SQL migration files against the database's history, or `None` when
 /// there is nothing to compare (a migration command manages the schema, or no folder).
 /// Errors (the database not reachable) are for the caller to report as a skipped check.
-pub async fn history_summary(settings: &Settings) -> anyhow::Result<Option<crate::migrate::status::Summary>> {
+pub async fn history_summary(
+    settings: &Settings,
+) -> anyhow::Result<Option<crate::migrate::status::Summary>> {
     let cfg = &settings.config.database;
-    let ctx = DbContext { database_url: None, dir: None };
+    let ctx = DbContext {
+        database_url: None,
+        dir: None,
+    };
     let dir = ctx.dir(settings);
     if cfg.command.is_some() || !dir.is_dir() {
         return Ok(None);
     }
     let table = cfg.history_table()?.to_string();
     let target = ctx.resolve(settings).await?;
-    let files = tokio::task::spawn_blocking(move || crate::migrate::files::discover(&dir)).await??;
+    let files =
+        tokio::task::spawn_blocking(move || crate::migrate::files::discover(&dir)).await??;
     let client = target.connect("devenv doctor").await?;
     let applied = match crate::migrate::history::read(&client, &table).await? {
         crate::migrate::history::State::Ours(applied) => applied,
