@@ -433,14 +433,29 @@ fn a_recreated_dependency_restarts_dependents_that_ask_for_it() {
     let out = ctx.devenv_p(&["up", "--json"]).success();
     let report = out.json();
     let action = |svc: &str| {
-        report["services"].as_array().unwrap().iter().find(|s| s["service"] == svc).unwrap()["action"].clone()
+        report["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == svc)
+            .unwrap()["action"]
+            .clone()
     };
     assert_eq!(action("base"), "recreated");
     assert_eq!(action("follower"), "restarted", "{report}");
     assert_eq!(action("bystander"), "running", "{report}");
     let after = container_ids(&ctx);
     // Restarted, not recreated: same container ids for both dependents.
-    assert_eq!(before.iter().filter(|(s, _)| s != "base").collect::<Vec<_>>(), after.iter().filter(|(s, _)| s != "base").collect::<Vec<_>>());
+    assert_eq!(
+        before
+            .iter()
+            .filter(|(s, _)| s != "base")
+            .collect::<Vec<_>>(),
+        after
+            .iter()
+            .filter(|(s, _)| s != "base")
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -468,35 +483,70 @@ fn up_migrates_after_the_database_is_healthy_and_a_failed_migration_stops_it() {
 "#
         ),
     );
-    ctx.write("devenv.yaml", "database:\n  service: db\n  dir: migrations\n");
-    ctx.write("migrations/001_accounts.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY);\n");
-    ctx.write("migrations/002_broken.sql", "CREATE TABLE audit (id bigint);\nSELECT 1/0;\n");
+    ctx.write(
+        "devenv.yaml",
+        "database:\n  service: db\n  dir: migrations\n",
+    );
+    ctx.write(
+        "migrations/001_accounts.sql",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY);\n",
+    );
+    ctx.write(
+        "migrations/002_broken.sql",
+        "CREATE TABLE audit (id bigint);\nSELECT 1/0;\n",
+    );
     let out = ctx.devenv_p(&["up"]).assert_code(1);
-    assert!(out.stderr.contains("002_broken.sql"), "names the failing file: {}", out.stderr);
-    assert!(out.stderr.contains("division by zero"), "the database's error: {}", out.stderr);
+    assert!(
+        out.stderr.contains("002_broken.sql"),
+        "names the failing file: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("division by zero"),
+        "the database's error: {}",
+        out.stderr
+    );
     // Pre-deploy order: the app never started on an unmigrated database.
     let ps = ctx.devenv_p(&["ps", "--json", "--all"]).success().json();
-    assert!(!ps.as_array().unwrap().iter().any(|c| c["Service"] == "app"), "{ps}");
+    assert!(
+        !ps.as_array().unwrap().iter().any(|c| c["Service"] == "app"),
+        "{ps}"
+    );
     // The failed file left nothing behind; the good one stayed.
     let tables = ctx
         .devenv_p(&["exec", "-T", "db", "--", "psql", "-U", "postgres", "-d", "app", "-tAc", "select string_agg(tablename, ',' order by tablename) from pg_tables where schemaname = 'public'"])
         .success();
     assert_eq!(tables.stdout.trim(), "accounts,devenv_schema_migrations");
 
-    ctx.write("migrations/002_broken.sql", "CREATE TABLE audit (id bigint);\n");
+    ctx.write(
+        "migrations/002_broken.sql",
+        "CREATE TABLE audit (id bigint);\n",
+    );
     ctx.devenv_p(&["up"]).success();
     let status = ctx.devenv_p(&["db", "status", "--json"]).success().json();
     assert!(status.to_string().contains("002"), "{status}");
     let ps = ctx.devenv_p(&["ps", "--json"]).success().json();
-    assert!(ps.as_array().unwrap().iter().any(|c| c["Service"] == "app"), "{ps}");
+    assert!(
+        ps.as_array().unwrap().iter().any(|c| c["Service"] == "app"),
+        "{ps}"
+    );
 
     // doctor compares the files with the history: an edited applied file fails it.
     let history = |out: &crate::common::Output| {
-        out.json()["checks"].as_array().unwrap().iter().find(|c| c["name"] == "history").unwrap()["outcome"].clone()
+        out.json()["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "history")
+            .unwrap()["outcome"]
+            .clone()
     };
     let doctor = ctx.devenv_p(&["doctor", "--json"]);
     assert_eq!(history(&doctor), "ok", "{}", doctor.stdout);
-    ctx.write("migrations/001_accounts.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n");
+    ctx.write(
+        "migrations/001_accounts.sql",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n",
+    );
     let doctor = ctx.devenv_p(&["doctor", "--json"]).assert_code(1);
     assert_eq!(history(&doctor), "fail", "{}", doctor.stdout);
 }
