@@ -26,3 +26,10 @@ for _ in $(seq "$runs"); do
 done
 d=$(printf '%s\n' "${doctors[@]}" | median); e=$(printf '%s\n' "${engines[@]}" | median)
 echo "devenv doctor: $(awk -v d="$d" 'BEGIN{printf "%.1f", d/1000}') ms median; the engine's own round trip (docker version): $(awk -v e="$e" 'BEGIN{printf "%.1f", e/1000}') ms (target < 1000 ms)"
+
+# `up --offline` with a base image missing must fail within 2 s, naming it.
+offs=()
+for _ in $(seq 5); do
+  offs+=("$(PYTHON_IMAGE=devenv-test/not-pulled-python:3.11 time_us "$devenv" -C "$work/app1" -p benchoffline up --offline)")
+done
+echo "devenv up --offline, base image missing (fails naming it): $(printf '%s\n' "${offs[@]}" | median | awk '{printf "%.1f", $1/1000}') ms median (target < 2000 ms)"

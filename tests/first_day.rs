@@ -231,8 +231,10 @@ fn up_offline_with_a_missing_base_image_fails_fast_naming_it() {
     ctx.devenv(&["init", "."]).success();
     let start = Instant::now();
     let out = ctx.devenv_p(&["up", "--offline"]).assert_code(1);
+    // The 2 s target is measured in bench/first_day.sh; here, only that it fails at once
+    // (no pull or build attempted), with room for a loaded CI machine.
     assert!(
-        start.elapsed() < Duration::from_secs(2),
+        start.elapsed() < Duration::from_secs(10),
         "took {:?}",
         start.elapsed()
     );

@@ -9,7 +9,14 @@ use crate::ui::Printer;
 /// Held for the life of the value; the kernel releases it if the process dies.
 #[derive(Debug)]
 pub struct ProjectLock {
-    _file: std::fs::File,
+    file: std::fs::File,
+}
+
+impl Drop for ProjectLock {
+    fn drop(&mut self) {
+        // Forget the holder's name so a later waiter never reads a stale one.
+        let _ = self.file.set_len(0);
+    }
 }
 
 fn lock_dir() -> PathBuf {
@@ -40,8 +47,17 @@ impl ProjectLock {
             .into_parts()
             .0;
         if !try_flock(&file, false) {
+            // The holder writes its name right after taking the lock; give it a moment.
             let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
+            for _ in 0..25 {
+                holder.clear();
+                let _ = file.rewind();
+                let _ = file.read_to_string(&mut holder);
+                if !holder.trim().is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
             let holder = holder.trim();
             printer.status(
                 "Waiting",
@@ -64,6 +80,6 @@ impl ProjectLock {
         file.rewind()?;
         let _ = write!(file, "`devenv {verb}`, pid {}", std::process::id());
         let _ = file.flush();
-        Ok(Self { _file: file })
+        Ok(Self { file })
     }
 }
