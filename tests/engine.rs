@@ -550,3 +550,37 @@ fn up_migrates_after_the_database_is_healthy_and_a_failed_migration_stops_it() {
     let doctor = ctx.devenv_p(&["doctor", "--json"]).assert_code(1);
     assert_eq!(history(&doctor), "fail", "{}", doctor.stdout);
 }
+
+#[test]
+fn down_volumes_also_removes_anonymous_volumes() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    ctx.write(
+        "compose.yaml",
+        format!("services:\n  box:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    volumes:\n      - /scratch\n"),
+    );
+    ctx.devenv_p(&["up"]).success();
+    let name = format!("{}-box-1", ctx.project);
+    let anon = docker(&["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", &name])
+        .trim()
+        .to_string();
+    assert!(!anon.is_empty(), "an anonymous volume is mounted");
+    ctx.devenv_p(&["down", "--timeout", "0"]).success();
+    assert!(
+        docker(&["volume", "ls", "-q"]).lines().any(|v| v == anon),
+        "kept without --volumes, as compose"
+    );
+    docker(&["volume", "rm", &anon]);
+    // Recreate the container so there is one to remove with --volumes.
+    ctx.devenv_p(&["up"]).success();
+    let anon = docker(&["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", &name])
+        .trim()
+        .to_string();
+    ctx.devenv_p(&["down", "--volumes", "--timeout", "0"])
+        .success();
+    assert!(
+        !docker(&["volume", "ls", "-q"]).lines().any(|v| v == anon),
+        "removed with --volumes"
+    );
+}

@@ -67,7 +67,8 @@ pub async fn down(
                     .stop(&c.name, grace.as_secs().min(i32::MAX as u64) as i32)
                     .await?;
             }
-            engine.remove(&c.name, true, false).await?;
+            // With --volumes, anonymous volumes go too (as compose's `down -v`).
+            engine.remove(&c.name, true, opts.volumes).await?;
             printer.status("Removed", format!("`{}`", c.name));
             anyhow::Ok(())
         });
