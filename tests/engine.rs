@@ -558,7 +558,7 @@ fn down_volumes_also_removes_anonymous_volumes() {
     let _cleanup = Cleanup(&ctx);
     ctx.write(
         "compose.yaml",
-        format!("services:\n  box:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    volumes:\n      - /scratch\n"),
+        format!("services:\n  box:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 1s\n    volumes:\n      - /scratch\n"),
     );
     ctx.devenv_p(&["up"]).success();
     let name = format!("{}-box-1", ctx.project);
@@ -572,11 +572,24 @@ fn down_volumes_also_removes_anonymous_volumes() {
         "kept without --volumes, as compose"
     );
     docker(&["volume", "rm", &anon]);
-    // Recreate the container so there is one to remove with --volumes.
     ctx.devenv_p(&["up"]).success();
     let anon = docker(&["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", &name])
         .trim()
         .to_string();
+    // A recreated container keeps its anonymous volume (as compose), so nothing dangles.
+    ctx.write(
+        "compose.yaml",
+        format!("services:\n  box:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"7200\"]\n    stop_grace_period: 1s\n    volumes:\n      - /scratch\n"),
+    );
+    let out = ctx.devenv_p(&["up"]).success();
+    assert!(out.stderr.contains("Recreated"), "{}", out.stderr);
+    let inherited = docker(&["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", &name])
+        .trim()
+        .to_string();
+    assert_eq!(
+        inherited, anon,
+        "the recreated container mounts the same anonymous volume"
+    );
     ctx.devenv_p(&["down", "--volumes", "--timeout", "0"])
         .success();
     assert!(

@@ -281,6 +281,32 @@ impl Engine {
         })
     }
 
+    /// The anonymous volumes mounted in a container, as (volume name, mount path): what a
+    /// recreated container inherits, as compose does.
+    pub async fn anonymous_volumes(
+        &self,
+        name: &str,
+    ) -> Result<Vec<(String, String)>, DockerError> {
+        let info = self
+            .api()
+            .inspect_container(name, None::<InspectContainerOptions>)
+            .await
+            .map_err(|source| DockerError::InspectContainer {
+                name: name.to_string(),
+                source,
+            })?;
+        let anonymous = |n: &str| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit());
+        Ok(info
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| match (m.name, m.destination) {
+                (Some(n), Some(d)) if anonymous(&n) => Some((n, d)),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// The last `n` lines the container printed (stdout and stderr), for error reports.
     pub async fn container_logs_tail(
         &self,

@@ -355,6 +355,42 @@ pub fn container_plan(
     }
 }
 
+/// Mount a replaced container's anonymous volumes (name, path) into its successor, so their
+/// data survives a config change and nothing is left dangling. Paths the new config gives a
+/// named volume or a bind keep those.
+pub fn with_inherited_volumes(
+    mut plan: ContainerPlan,
+    volumes: Vec<(String, String)>,
+) -> ContainerPlan {
+    if volumes.is_empty() {
+        return plan;
+    }
+    let hc = plan.body.host_config.get_or_insert_with(Default::default);
+    let bound: Vec<String> = hc
+        .binds
+        .iter()
+        .flatten()
+        .filter_map(|b| b.split(':').nth(1).map(str::to_string))
+        .collect();
+    let mounts = hc.mounts.get_or_insert_with(Vec::new);
+    for (volume, target) in volumes {
+        let named = mounts
+            .iter()
+            .any(|m| m.target.as_deref() == Some(target.as_str()) && m.source.is_some());
+        if named || bound.contains(&target) {
+            continue;
+        }
+        mounts.retain(|m| m.target.as_deref() != Some(target.as_str()));
+        mounts.push(Mount {
+            target: Some(target),
+            source: Some(volume),
+            typ: Some(MountType::VOLUME),
+            ..Default::default()
+        });
+    }
+    plan
+}
+
 /// The engine name of a project network key.
 pub fn network_name(project: &Project, key: &str) -> String {
     project

@@ -67,8 +67,17 @@ pub async fn down(
                     .stop(&c.name, grace.as_secs().min(i32::MAX as u64) as i32)
                     .await?;
             }
-            // With --volumes, anonymous volumes go too (as compose's `down -v`).
+            // With --volumes, anonymous volumes go too (as compose's `down -v`), including
+            // those a recreated container inherited by name, which the engine's own `-v` keeps.
+            let anonymous = if opts.volumes {
+                engine.anonymous_volumes(&c.name).await?
+            } else {
+                Vec::new()
+            };
             engine.remove(&c.name, true, opts.volumes).await?;
+            for (volume, _) in anonymous {
+                engine.remove_volume(&volume).await?;
+            }
             printer.status("Removed", format!("`{}`", c.name));
             anyhow::Ok(())
         });

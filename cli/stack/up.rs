@@ -456,6 +456,9 @@ async fn converge_one(
             "started"
         }
         Some(c) => {
+            // The new container keeps the old one's anonymous volumes, as with compose.
+            let inherited = engine.anonymous_volumes(&c.name).await?;
+            let plan = spec::with_inherited_volumes(plan.clone(), inherited);
             engine.stop(&c.name, stop_timeout(svc)).await?;
             engine.remove(&c.name, true, false).await?;
             create_and_start(engine, &plan).await?;
