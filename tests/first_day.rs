@@ -251,3 +251,44 @@ fn up_offline_with_a_missing_base_image_fails_fast_naming_it() {
         doctor.stdout
     );
 }
+
+#[test]
+fn prefetch_builds_app_images_and_reports_what_is_local() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _down = Down(&ctx);
+    ctx.write(
+        "app/Dockerfile",
+        "ARG BASE=devenv-test/busybox:latest\nFROM ${BASE}\nCMD [\"sleep\", \"3600\"]\n",
+    );
+    ctx.write(
+        "compose.yaml",
+        "services:\n  web:\n    build: ./app\n  db:\n    image: devenv-test/postgres:15\n",
+    );
+    let out = ctx.devenv_p(&["prefetch", "--json"]).success();
+    let report = out.json();
+    let images = report["images"].as_array().unwrap();
+    let kind_of = |image: &str| {
+        images
+            .iter()
+            .find(|i| i["image"] == image)
+            .map(|i| i["kind"].clone())
+    };
+    assert_eq!(
+        kind_of("devenv-test/busybox:latest"),
+        Some("base".into()),
+        "{report}"
+    );
+    assert_eq!(
+        kind_of("devenv-test/postgres:15"),
+        Some("service".into()),
+        "{report}"
+    );
+    assert_eq!(
+        kind_of(&format!("{}-web", ctx.project)),
+        Some("built".into()),
+        "{report}"
+    );
+    // Now everything is local: an offline `up` needs nothing else.
+    ctx.devenv_p(&["doctor", "--offline"]).success();
+}
