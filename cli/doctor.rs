@@ -188,7 +188,7 @@ fn check_migrations_folder(settings: &Settings) -> Check {
         Check::fail(
             "migrations",
             format!("folder `{}` does not exist", dir.display()),
-            "create it, or fix `database.migrations` in devenv.yaml",
+            "create it, or fix `database.dir` in devenv.yaml",
         )
     }
 }

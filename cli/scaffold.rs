@@ -62,7 +62,8 @@ fn files<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
 
 /// Write the template into `opts.dir`.
 pub fn init(opts: &InitOptions) -> anyhow::Result<InitReport> {
-    let Some(template) = TEMPLATES.get_dir(&opts.template) else {
+    let known = template_names().contains(&opts.template.as_str());
+    let Some(template) = TEMPLATES.get_dir(&opts.template).filter(|_| known) else {
         let names = template_names();
         let list = names
             .iter()

@@ -20,14 +20,12 @@ fn help_lists_verbs_and_examples() {
 fn global_flags_work_after_the_verb() {
     let ctx = TestContext::new();
     ctx.write("compose.yaml", "services:\n  web:\n    image: busybox\n");
-    let before = ctx.devenv(&["--json", "config"]);
-    let after = ctx.devenv(&["config", "--json"]);
-    assert_eq!(
-        before.code, after.code,
-        "{}\n{}",
-        before.stderr, after.stderr
-    );
+    let before = ctx.devenv(&["--json", "config"]).success();
+    let after = ctx.devenv(&["config", "--json"]).success();
+    assert_eq!(before.json()["services"]["web"]["image"], "busybox");
     assert_eq!(before.stdout, after.stdout);
+    let renamed = ctx.devenv(&["config", "-p", "other", "--json"]).success();
+    assert_eq!(renamed.json()["name"], "other", "-p after the verb");
 }
 
 #[test]

@@ -57,11 +57,18 @@ impl Drop for Cleanup<'_> {
     }
 }
 
+/// The docker CLI as an independent witness of what devenv did. Fails the test when the CLI
+/// fails, so an assertion on its output can't pass vacuously.
 fn docker(args: &[&str]) -> String {
     let out = Command::new("docker")
         .args(args)
         .output()
         .expect("run docker");
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -595,5 +602,126 @@ fn down_volumes_also_removes_anonymous_volumes() {
     assert!(
         !docker(&["volume", "ls", "-q"]).lines().any(|v| v == anon),
         "removed with --volumes"
+    );
+}
+
+#[test]
+fn implicit_dependencies_links_secrets_configs_ipam_and_shared_network_namespaces() {
+    require_containers!();
+    let mut ctx = TestContext::new();
+    ctx.env("DEVENV_TEST_TOKEN", "s3cret");
+    let _cleanup = Cleanup(&ctx);
+    ctx.write(
+        "compose.yaml",
+        format!(
+            r#"services:
+  app:
+    image: {BUSYBOX}
+    command: ["sh", "-c", "echo kept > /data/x; exec sleep 3600"]
+    stop_grace_period: 1s
+    volumes_from: [store]
+    links: ["store:storage"]
+    secrets: [tok]
+    configs: [cfg]
+    networks:
+      default: {{}}
+      front:
+        ipv4_address: 172.29.77.10
+  side:
+    image: {BUSYBOX}
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+    network_mode: "service:app"
+  store:
+    image: {BUSYBOX}
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+    volumes: ["/data"]
+secrets:
+  tok:
+    environment: DEVENV_TEST_TOKEN
+configs:
+  cfg:
+    content: hello-config
+networks:
+  front:
+    ipam:
+      config:
+        - subnet: 172.29.77.0/24
+"#
+        ),
+    );
+    // `app` only names `store` through volumes_from and links: it must still start after it.
+    ctx.devenv_p(&["up"]).success();
+    let exec = |cmd: &str| {
+        ctx.devenv_p(&["exec", "-T", "app", "--", "sh", "-c", cmd])
+            .success()
+            .stdout
+    };
+    assert_eq!(exec("cat /run/secrets/tok").trim(), "s3cret");
+    assert_eq!(exec("cat /cfg").trim(), "hello-config");
+    assert_eq!(
+        exec("cat /data/x").trim(),
+        "kept",
+        "volumes_from shares store's volume"
+    );
+    exec("ping -c 1 -W 3 storage >/dev/null");
+    let app = format!("{}-app-1", ctx.project);
+    let ips = docker(&[
+        "inspect",
+        "-f",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+        &app,
+    ]);
+    assert!(ips.contains("172.29.77.10"), "ipam + ipv4_address: {ips}");
+    let mode = docker(&[
+        "inspect",
+        "-f",
+        "{{.HostConfig.NetworkMode}}",
+        &format!("{}-side-1", ctx.project),
+    ]);
+    assert!(mode.trim().starts_with("container:"), "{mode}");
+
+    let store = format!("{}-store-1", ctx.project);
+    let anon = docker(&["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", &store])
+        .trim()
+        .to_string();
+    let out = ctx.devenv_p(&["down", "--volumes"]).success();
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    assert!(
+        !docker(&["volume", "ls", "-q"]).lines().any(|v| v == anon),
+        "store's anonymous volume removed"
+    );
+}
+
+#[test]
+fn a_failed_one_shot_runs_again_and_a_healthy_wait_without_healthcheck_is_a_user_error() {
+    require_containers!();
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    std::fs::create_dir_all(ctx.join("flag")).unwrap();
+    ctx.write(
+        "compose.yaml",
+        format!(
+            "services:\n  job:\n    image: {BUSYBOX}\n    command: [\"sh\", \"-c\", \"test -f /flag/ok || exit 3\"]\n    volumes: [\"./flag:/flag\"]\n  app:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 1s\n    depends_on:\n      job:\n        condition: service_completed_successfully\n"
+        ),
+    );
+    ctx.devenv_p(&["up"]).assert_code(1);
+    ctx.write("flag/ok", "");
+    // The failed one-shot is run again, so `up` converges once the cause is fixed.
+    ctx.devenv_p(&["up"]).success();
+
+    ctx.devenv_p(&["down", "--timeout", "0"]).success();
+    ctx.write(
+        "compose.yaml",
+        format!(
+            "services:\n  a:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 1s\n  b:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    depends_on:\n      a:\n        condition: service_healthy\n"
+        ),
+    );
+    let out = ctx.devenv_p(&["up"]).assert_code(1);
+    assert!(
+        out.stderr.contains("`a` has no healthcheck"),
+        "{}",
+        out.stderr
     );
 }

@@ -51,7 +51,12 @@ fn parse_since(s: &str) -> anyhow::Result<i32> {
 }
 
 pub async fn run(args: LogsArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let (name, _) = super::project_name_and_model(&settings)?;
+    let (name, project) = super::project_name_and_model(&settings)?;
+    if let Some(p) = &project {
+        for s in &args.services {
+            p.service(s)?;
+        }
+    }
     let since = args.since.as_deref().map(parse_since).transpose()?;
     let engine = crate::docker::Engine::connect().await?;
     let containers: Vec<_> = crate::stack::service_containers(&engine, &name)

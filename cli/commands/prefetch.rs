@@ -20,7 +20,12 @@ pub struct PrefetchArgs {
 
 pub async fn run(args: PrefetchArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
-    let project = super::load_project(&settings, &args.services)?;
+    // Everything a later offline `up` could need, whichever profiles it enables.
+    let mut all_profiles = settings.clone();
+    if all_profiles.global.profiles.is_empty() {
+        all_profiles.global.profiles = vec!["*".to_string()];
+    }
+    let project = super::load_project(&all_profiles, &args.services)?;
     let engine = crate::docker::Engine::connect().await?;
     let opts = crate::stack::PrefetchOptions {
         services: args.services,

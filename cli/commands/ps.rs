@@ -17,7 +17,12 @@ pub struct PsArgs {
 }
 
 pub async fn run(args: PsArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let (name, _) = super::project_name_and_model(&settings)?;
+    let (name, project) = super::project_name_and_model(&settings)?;
+    if let Some(p) = &project {
+        for s in &args.services {
+            p.service(s)?;
+        }
+    }
     let engine = crate::docker::Engine::connect().await?;
     let list: Vec<_> = crate::stack::service_containers(&engine, &name)
         .await?

@@ -54,6 +54,20 @@ impl Engine {
         }
     }
 
+    /// The paths an image declares as `VOLUME`.
+    pub async fn image_volumes(&self, image: &str) -> Result<Vec<String>, DockerError> {
+        match self.api().inspect_image(image).await {
+            Ok(info) => Ok(info.config.and_then(|c| c.volumes).unwrap_or_default()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(Vec::new()),
+            Err(source) => Err(DockerError::InspectImage {
+                image: image.to_string(),
+                source,
+            }),
+        }
+    }
+
     /// Pull an image, one progress bar per layer.
     pub async fn pull(&self, image: &str, printer: &Printer) -> Result<(), DockerError> {
         let (repo, tag) = split_reference(image);
@@ -219,6 +233,7 @@ fn build_error(req: &BuildRequest, step: &str, recent: &[String], message: &str)
 /// `.dockerignore` themselves are always sent, as docker does).
 fn context_tar(context: &Path, dockerfile: &str) -> std::io::Result<Vec<u8>> {
     let ignore = dockerignore(context)?;
+    let dockerfile = Path::new(dockerfile.trim_start_matches("./"));
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
     let walker = walkdir::WalkDir::new(context)
@@ -232,11 +247,11 @@ fn context_tar(context: &Path, dockerfile: &str) -> std::io::Result<Vec<u8>> {
             _ => continue,
         };
         let is_dir = entry.file_type().is_dir();
-        let keep = rel == Path::new(dockerfile) || rel == Path::new(".dockerignore");
+        let keep = rel == dockerfile || rel == Path::new(".dockerignore");
         if !keep && ignore.matched_path_or_any_parents(&rel, is_dir).is_ignore() {
-            // An excluded folder may still hold a re-included file (`!`), so only skip the
-            // walk below it when no negation exists.
-            if is_dir && ignore.num_whitelists() == 0 {
+            // An excluded folder may still hold a re-included file (`!`) or the Dockerfile,
+            // which is always sent; only skip the walk below it when neither can be there.
+            if is_dir && ignore.num_whitelists() == 0 && !dockerfile.starts_with(&rel) {
                 it.skip_current_dir();
             }
             continue;
@@ -333,5 +348,27 @@ mod tests {
                 "sub/secret.txt"
             ]
         );
+    }
+
+    #[test]
+    fn a_dockerfile_in_an_ignored_folder_is_still_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("docker")).unwrap();
+        std::fs::write(d.join("docker/Dockerfile"), "FROM scratch\n").unwrap();
+        std::fs::write(d.join("docker/other"), "x").unwrap();
+        std::fs::write(d.join(".dockerignore"), "docker\n").unwrap();
+        let tar = context_tar(d, "./docker/Dockerfile").unwrap();
+        let mut archive = tar::Archive::new(&tar[..]);
+        let names: Vec<String> = archive
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
+        assert!(
+            names.contains(&"docker/Dockerfile".to_string()),
+            "{names:?}"
+        );
+        assert!(!names.contains(&"docker/other".to_string()), "{names:?}");
     }
 }

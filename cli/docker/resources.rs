@@ -17,6 +17,9 @@ pub struct NetworkRequest {
     pub attachable: bool,
     pub options: HashMap<String, String>,
     pub labels: HashMap<String, String>,
+    /// Subnets, ranges and gateways (`ipam:` in the compose file).
+    pub ipam: Option<crate::compose::Ipam>,
+    pub enable_ipv6: Option<bool>,
 }
 
 /// What to create for one named volume.
@@ -57,6 +60,23 @@ impl Engine {
             attachable: Some(req.attachable),
             options: Some(req.options),
             labels: Some(req.labels),
+            enable_ipv6: req.enable_ipv6,
+            ipam: req.ipam.map(|i| bollard::models::Ipam {
+                driver: i.driver,
+                config: Some(
+                    i.config
+                        .into_iter()
+                        .map(|c| bollard::models::IpamConfig {
+                            subnet: c.subnet,
+                            ip_range: c.ip_range,
+                            gateway: c.gateway,
+                            auxiliary_addresses: (!c.aux_addresses.is_empty())
+                                .then(|| c.aux_addresses.into_iter().collect()),
+                        })
+                        .collect(),
+                ),
+                options: (!i.options.is_empty()).then(|| i.options.into_iter().collect()),
+            }),
             ..Default::default()
         };
         match self.api().create_network(body).await {

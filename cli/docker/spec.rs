@@ -186,13 +186,41 @@ pub fn container_plan(
         }
     }
 
-    let network_mode = service.network_mode.clone().or_else(|| {
+    // `service:NAME` means that service's container, which the engine knows by name.
+    let network_mode = match service.network_mode.as_deref() {
+        Some(m) if m.starts_with("service:") => {
+            let other = &m["service:".len()..];
+            let cname = project
+                .services
+                .get(other)
+                .map(|o| container_name(&project.name, other, o, 1))
+                .unwrap_or_else(|| format!("{}-{other}-1", project.name));
+            Some(format!("container:{cname}"))
+        }
+        other => other.map(str::to_string),
+    };
+    let network_mode = network_mode.or_else(|| {
         service
             .networks
             .keys()
             .next()
             .map(|key| network_name(project, key))
     });
+    // `links: [SVC[:ALIAS]]`: on user networks the engine resolves `container:alias` links
+    // per container, which is what compose sets.
+    let links: Vec<String> = service
+        .links
+        .iter()
+        .map(|l| {
+            let (svc, alias) = l.split_once(':').unwrap_or((l.as_str(), l.as_str()));
+            let target = project
+                .services
+                .get(svc)
+                .map(|o| container_name(&project.name, svc, o, 1))
+                .unwrap_or_else(|| svc.to_string());
+            format!("{target}:{alias}")
+        })
+        .collect();
     let mut endpoints: Vec<(String, EndpointSettings)> = service
         .networks
         .iter()
@@ -212,6 +240,7 @@ pub fn container_plan(
                     aliases: Some(aliases),
                     ipam_config: ipam,
                     mac_address: net.mac_address.clone(),
+                    links: (!links.is_empty()).then(|| links.clone()),
                     ..Default::default()
                 },
             )
@@ -355,12 +384,13 @@ pub fn container_plan(
     }
 }
 
-/// Mount a replaced container's anonymous volumes (name, path) into its successor, so their
-/// data survives a config change and nothing is left dangling. Paths the new config gives a
-/// named volume or a bind keep those.
+/// Mount a replaced container's anonymous volumes (name, path) into its successor, as
+/// compose does, so their data survives a config change and nothing is left dangling: only
+/// at paths the new config still has an anonymous volume, or the image declares a `VOLUME`.
 pub fn with_inherited_volumes(
     mut plan: ContainerPlan,
     volumes: Vec<(String, String)>,
+    image_volumes: &[String],
 ) -> ContainerPlan {
     if volumes.is_empty() {
         return plan;
@@ -374,13 +404,15 @@ pub fn with_inherited_volumes(
         .collect();
     let mounts = hc.mounts.get_or_insert_with(Vec::new);
     for (volume, target) in volumes {
-        let named = mounts
+        let at = |m: &Mount| m.target.as_deref() == Some(target.as_str());
+        let anonymous_here = mounts
             .iter()
-            .any(|m| m.target.as_deref() == Some(target.as_str()) && m.source.is_some());
-        if named || bound.contains(&target) {
+            .any(|m| at(m) && m.source.is_none() && m.typ == Some(MountType::VOLUME));
+        let taken = mounts.iter().any(|m| at(m) && m.source.is_some()) || bound.contains(&target);
+        if taken || !(anonymous_here || image_volumes.contains(&target)) {
             continue;
         }
-        mounts.retain(|m| m.target.as_deref() != Some(target.as_str()));
+        mounts.retain(|m| !at(m));
         mounts.push(Mount {
             target: Some(target),
             source: Some(volume),

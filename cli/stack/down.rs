@@ -47,6 +47,19 @@ pub async fn down(
             orphans.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
         ));
     }
+    // With --volumes, anonymous volumes go too (as compose's `down -v`), including those a
+    // recreated container inherited by name, which the engine's own `rm -v` keeps. Collected
+    // now and removed after every container is gone (`volumes_from` shares them).
+    let mut anonymous: Vec<String> = Vec::new();
+    if opts.volumes {
+        for c in &containers {
+            for (volume, _) in engine.anonymous_volumes(&c.name).await? {
+                if !anonymous.contains(&volume) {
+                    anonymous.push(volume);
+                }
+            }
+        }
+    }
     for level in super::stop_levels(project, &services) {
         let batch: Vec<&ContainerInfo> = containers
             .iter()
@@ -67,17 +80,7 @@ pub async fn down(
                     .stop(&c.name, grace.as_secs().min(i32::MAX as u64) as i32)
                     .await?;
             }
-            // With --volumes, anonymous volumes go too (as compose's `down -v`), including
-            // those a recreated container inherited by name, which the engine's own `-v` keeps.
-            let anonymous = if opts.volumes {
-                engine.anonymous_volumes(&c.name).await?
-            } else {
-                Vec::new()
-            };
             engine.remove(&c.name, true, opts.volumes).await?;
-            for (volume, _) in anonymous {
-                engine.remove_volume(&volume).await?;
-            }
             printer.status("Removed", format!("`{}`", c.name));
             anyhow::Ok(())
         });
@@ -85,9 +88,21 @@ pub async fn down(
             r?;
         }
     }
+    for volume in anonymous {
+        if let Err(e) = engine.remove_volume(&volume).await {
+            let why = e.engine_message().unwrap_or("in use").to_string();
+            printer.warn(format!("anonymous volume `{volume}` kept: {why}"));
+        }
+    }
     for net in engine.project_networks(name).await? {
-        engine.remove_network(&net).await?;
-        printer.status("Removed", format!("network `{net}`"));
+        match engine.remove_network(&net).await {
+            Ok(()) => printer.status("Removed", format!("network `{net}`")),
+            // Still used (by orphans left in place, or a container of another project).
+            Err(e) if matches!(e.status_code(), Some(403 | 409)) => {
+                printer.warn(format!("network `{net}` kept: it is still in use"));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     if opts.volumes {
         for vol in engine.project_volumes(name).await? {

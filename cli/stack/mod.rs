@@ -4,6 +4,7 @@
 //! project name, so one compose file can run as several projects at once).
 
 mod down;
+mod files;
 mod lock;
 mod oneoff;
 mod ports;
@@ -70,12 +71,14 @@ pub fn stop_levels(project: Option<&Project>, services: &[String]) -> Vec<Vec<St
     levels
 }
 
-/// What to send the engine to build service `name`'s image.
+/// What to send the engine to build service `name`'s image. `pull`: `Some(true)` always
+/// refreshes base images, `Some(false)` never does (offline, whatever `build.pull` says),
+/// `None` follows the service's `build.pull`.
 pub(crate) fn build_request(
     project: &Project,
     name: &str,
     svc: &crate::compose::Service,
-    pull: bool,
+    pull: Option<bool>,
 ) -> Option<crate::docker::BuildRequest> {
     let build = svc.build.as_ref()?;
     Some(crate::docker::BuildRequest {
@@ -94,7 +97,7 @@ pub(crate) fn build_request(
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        pull: pull || build.pull,
+        pull: pull.unwrap_or(build.pull),
         no_cache: build.no_cache,
     })
 }

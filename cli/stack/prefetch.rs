@@ -54,7 +54,7 @@ pub async fn prefetch(
     }
     for name in project.start_levels(&opts.services)?.iter().flatten() {
         let svc = project.service(name)?;
-        let Some(req) = super::build_request(project, name, svc, false) else {
+        let Some(req) = super::build_request(project, name, svc, None) else {
             continue;
         };
         let image = req.image.clone();

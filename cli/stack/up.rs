@@ -101,6 +101,8 @@ pub async fn up(
     let levels = project.start_levels(&opts.services)?;
     let selected: Vec<String> = levels.iter().flatten().cloned().collect();
     let _lock = ProjectLock::acquire(&project.name, "up", printer).await?;
+    let materialized = super::files::materialize(project)?;
+    let project = materialized.as_ref().unwrap_or(project);
 
     ensure_networks(engine, project, &selected, printer).await?;
     ensure_volumes(engine, project, &selected, printer).await?;
@@ -165,6 +167,8 @@ async fn ensure_networks(
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             labels: spec::resource_labels(&project.name, labels::NETWORK, key, &net.labels),
+            ipam: net.ipam.clone(),
+            enable_ipv6: net.enable_ipv6,
         };
         if engine.ensure_network(req).await? {
             printer.status("Created", format!("network `{}`", net.name));
@@ -243,9 +247,17 @@ async fn ensure_images(
                     .into());
                 }
                 _ => {
-                    let req =
-                        super::build_request(project, name, svc, opts.pull == PullPolicy::Always)
-                            .expect("a service with `build:` has a build request");
+                    let req = super::build_request(
+                        project,
+                        name,
+                        svc,
+                        match opts.pull {
+                            PullPolicy::Always => Some(true),
+                            PullPolicy::Never => Some(false),
+                            PullPolicy::Missing => None,
+                        },
+                    )
+                    .expect("a service with `build:` has a build request");
                     let id = engine.build(&req, printer).await?;
                     printer.status("Built", format!("`{image}`"));
                     id
@@ -253,7 +265,9 @@ async fn ensure_images(
             };
             ids.insert(name.clone(), id);
         } else {
+            // `--pull never` (and `--offline`) win over the service's own pull_policy.
             let policy = match svc.pull_policy.as_deref() {
+                _ if opts.pull == PullPolicy::Never => PullPolicy::Never,
                 Some("always") => PullPolicy::Always,
                 Some("never") => PullPolicy::Never,
                 _ => opts.pull,
@@ -449,7 +463,15 @@ async fn converge_one(
             "restarted"
         }
         Some(c) if up_to_date && c.state == ContainerState::Running => "running",
-        Some(c) if up_to_date && one_shot && c.state == ContainerState::Exited => "running",
+        // A one-shot that already completed is not run again; a failed one is.
+        Some(c)
+            if up_to_date
+                && one_shot
+                && c.state == ContainerState::Exited
+                && engine.run_state(&c.name).await?.exit_code == Some(0) =>
+        {
+            "running"
+        }
         Some(c) if up_to_date => {
             start_container(engine, &c.name).await?;
             printer.status("Started", format!("`{}`", c.name));
@@ -458,7 +480,11 @@ async fn converge_one(
         Some(c) => {
             // The new container keeps the old one's anonymous volumes, as with compose.
             let inherited = engine.anonymous_volumes(&c.name).await?;
-            let plan = spec::with_inherited_volumes(plan.clone(), inherited);
+            let declared = match &plan.body.image {
+                Some(image) if !inherited.is_empty() => engine.image_volumes(image).await?,
+                _ => Vec::new(),
+            };
+            let plan = spec::with_inherited_volumes(plan.clone(), inherited, &declared);
             engine.stop(&c.name, stop_timeout(svc)).await?;
             engine.remove(&c.name, true, false).await?;
             create_and_start(engine, &plan).await?;
@@ -528,13 +554,19 @@ async fn wait_dependencies(
     svc: &Service,
     receivers: &HashMap<String, watch::Receiver<Progress>>,
 ) -> anyhow::Result<()> {
-    for (dep, cond) in &svc.depends_on {
-        let Some(rx) = receivers.get(dep) else {
+    // `depends_on`, plus what compose infers from `links`, `volumes_from` and
+    // `network_mode: service:X` (those only need the other container to exist and run).
+    for dep in crate::compose::service_dependencies(svc) {
+        let condition = svc
+            .depends_on
+            .get(&dep)
+            .map_or(Condition::ServiceStarted, |d| d.condition);
+        let Some(rx) = receivers.get(&dep) else {
             continue;
         };
         let mut rx = rx.clone();
         let done = rx
-            .wait_for(|p| match cond.condition {
+            .wait_for(|p| match condition {
                 Condition::ServiceStarted => p != &Progress::Pending,
                 Condition::ServiceHealthy => matches!(p, Progress::Healthy | Progress::Failed(_)),
                 Condition::ServiceCompletedSuccessfully => {
@@ -552,12 +584,24 @@ async fn wait_dependencies(
                 .into());
             }
             Ok(_) => {}
-            Err(_) => anyhow::bail!("service `{name}`: dependency `{dep}` ended without a state"),
-        }
-        if cond.condition == Condition::ServiceHealthy && *rx.borrow() != Progress::Healthy {
-            anyhow::bail!(
-                "service `{name}` waits for `{dep}` to be healthy, but `{dep}` has no healthcheck"
-            );
+            // The dependency's task finished without reaching the condition: it is running
+            // but has no healthcheck to become healthy with.
+            Err(_) if condition == Condition::ServiceHealthy => {
+                return Err(Hinted::user(format!(
+                    "service `{name}` waits for `{dep}` to be healthy, but `{dep}` has no healthcheck"
+                ))
+                .with_hint(format!(
+                    "give `{dep}` a healthcheck, or use `condition: service_started`"
+                ))
+                .into());
+            }
+            Err(_) => {
+                return Err(Hinted::user(format!(
+                    "service `{name}`: dependency `{dep}` stopped before `{}`",
+                    condition.as_str()
+                ))
+                .into());
+            }
         }
     }
     Ok(())
