@@ -52,8 +52,16 @@ pub fn container_name(project: &str, name: &str, service: &Service, number: u32)
 }
 
 /// A stable digest of the service's resolved configuration; a change means recreate.
+///
+/// Like compose's, it leaves out what does not shape the container: `build` (the image id
+/// label covers a rebuilt image), `pull_policy`, `profiles` and `depends_on` (start order).
 pub fn config_hash(service: &Service) -> String {
-    let json = serde_json::to_vec(service).unwrap_or_default();
+    let mut shaped = service.clone();
+    shaped.build = None;
+    shaped.pull_policy = None;
+    shaped.profiles.clear();
+    shaped.depends_on.clear();
+    let json = serde_json::to_vec(&shaped).unwrap_or_default();
     hex::encode(Sha256::digest(&json))
 }
 
@@ -150,12 +158,7 @@ pub fn container_plan(
                 host_port: Some(p.published.clone().unwrap_or_default()),
             });
     }
-    for e in &service.expose {
-        let key = if e.contains('/') {
-            e.clone()
-        } else {
-            format!("{e}/tcp")
-        };
+    for key in service.expose.iter().flat_map(|e| expand_expose(e)) {
         if !exposed.contains(&key) {
             exposed.push(key);
         }
@@ -441,6 +444,19 @@ pub fn volume_name(project: &Project, key: &str) -> String {
         .unwrap_or_else(|| format!("{}_{key}", project.name))
 }
 
+/// `3000`, `3000/udp`, `3000-3002` → the engine's `PORT/PROTO` keys (ranges expanded, as
+/// compose does).
+fn expand_expose(spec: &str) -> Vec<String> {
+    let (ports, proto) = spec.split_once('/').unwrap_or((spec, "tcp"));
+    if let Some((a, b)) = ports.split_once('-')
+        && let (Ok(a), Ok(b)) = (a.trim().parse::<u16>(), b.trim().parse::<u16>())
+        && a <= b
+    {
+        return (a..=b).map(|p| format!("{p}/{proto}")).collect();
+    }
+    vec![format!("{ports}/{proto}")]
+}
+
 fn non_empty(v: &[String]) -> Option<Vec<String>> {
     (!v.is_empty()).then(|| v.to_vec())
 }
@@ -550,4 +566,33 @@ fn volumes(
         }
     }
     (binds, mounts, tmpfs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expose_ranges_expand() {
+        assert_eq!(
+            expand_expose("3000-3002"),
+            ["3000/tcp", "3001/tcp", "3002/tcp"]
+        );
+        assert_eq!(expand_expose("53/udp"), ["53/udp"]);
+        assert_eq!(expand_expose("8080"), ["8080/tcp"]);
+    }
+
+    #[test]
+    fn the_hash_ignores_what_does_not_shape_the_container() {
+        let mut a = Service {
+            image: Some("x".into()),
+            ..Default::default()
+        };
+        let base = config_hash(&a);
+        a.profiles = vec!["dev".into()];
+        a.pull_policy = Some("always".into());
+        assert_eq!(config_hash(&a), base);
+        a.command = Some(vec!["sleep".into()]);
+        assert_ne!(config_hash(&a), base);
+    }
 }

@@ -443,8 +443,11 @@ async fn converge_one(
     let plan = spec::container_plan(project, name, svc, 1, image_id);
     let hash = spec::config_hash(svc);
     let current = existing.iter().find(|c| c.service == name && c.number == 1);
+    // A container that was created but never started (an `up` interrupted between create and
+    // start) may lack its extra networks: make it again rather than trust it.
     let up_to_date = current.is_some_and(|c| {
         !opts.force_recreate
+            && c.state != ContainerState::Created
             && c.config_hash.as_deref() == Some(hash.as_str())
             && c.image_id_label.as_deref() == image_id
     });
