@@ -172,15 +172,16 @@ impl Engine {
         Ok(list.into_iter().map(container_info).collect())
     }
 
-    /// Create a container; returns its id.
+    /// Create a container (for `platform`, e.g. `linux/amd64`, when given); returns its id.
     pub async fn create_container(
         &self,
         name: &str,
         body: ContainerCreateBody,
+        platform: Option<&str>,
     ) -> Result<String, DockerError> {
         let opts = CreateContainerOptions {
             name: Some(name.to_string()),
-            ..Default::default()
+            platform: platform.unwrap_or_default().to_string(),
         };
         let resp = self
             .api()

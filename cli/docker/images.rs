@@ -25,6 +25,13 @@ pub struct BuildRequest {
     /// Always try to pull newer base images.
     pub pull: bool,
     pub no_cache: bool,
+    pub cache_from: Vec<String>,
+    /// The network `RUN` steps use.
+    pub network: Option<String>,
+    /// `host:ip` entries for `RUN` steps.
+    pub extra_hosts: Vec<String>,
+    /// Bytes of /dev/shm for `RUN` steps.
+    pub shm_size: Option<u64>,
 }
 
 /// Split `repo[:tag]` (a registry port is not a tag), defaulting the tag to `latest`.
@@ -157,6 +164,10 @@ impl Engine {
             buildargs: Some(req.args.clone()),
             labels: Some(req.labels.clone()),
             target: req.target.clone().unwrap_or_default(),
+            cachefrom: (!req.cache_from.is_empty()).then(|| req.cache_from.clone()),
+            networkmode: req.network.clone(),
+            extrahosts: (!req.extra_hosts.is_empty()).then(|| req.extra_hosts.join(",")),
+            shmsize: req.shm_size.map(|s| s.min(i32::MAX as u64) as i32),
             ..Default::default()
         };
         let spinner = printer.spinner(format!("building {}", req.service));

@@ -87,6 +87,8 @@ pub struct ContainerPlan {
     pub body: ContainerCreateBody,
     /// Networks to connect after create (the API before 1.44 takes one at create time).
     pub extra_networks: Vec<(String, EndpointSettings)>,
+    /// `platform:` of the service, passed when creating.
+    pub platform: Option<String>,
 }
 
 /// Build the create body for container `number` of `service`.
@@ -384,6 +386,7 @@ pub fn container_plan(
         name: cname,
         body,
         extra_networks: endpoints,
+        platform: service.platform.clone(),
     }
 }
 

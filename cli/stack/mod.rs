@@ -98,6 +98,10 @@ pub(crate) fn build_request(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         pull: pull.unwrap_or(build.pull),
+        cache_from: build.cache_from.clone(),
+        network: build.network.clone(),
+        extra_hosts: build.extra_hosts.clone(),
+        shm_size: build.shm_size,
         no_cache: build.no_cache,
     })
 }

@@ -43,7 +43,7 @@ pub async fn run_oneoff(
         l.insert(labels::ONEOFF.into(), "True".into());
     }
     engine
-        .create_container(&plan.name, plan.body.clone())
+        .create_container(&plan.name, plan.body.clone(), plan.platform.as_deref())
         .await?;
     let result = async {
         for (net, ep) in &plan.extra_networks {

@@ -618,7 +618,7 @@ fn stop_timeout(svc: &Service) -> i32 {
 async fn create_and_start(engine: &Engine, plan: &spec::ContainerPlan) -> anyhow::Result<()> {
     // A leftover container with our name but not our labels (e.g. from an interrupted run).
     engine
-        .create_container(&plan.name, plan.body.clone())
+        .create_container(&plan.name, plan.body.clone(), plan.platform.as_deref())
         .await
         .map_err(|e| {
             if e.status_code() == Some(409) {
