@@ -671,8 +671,11 @@ fn lint_base_only_checks_files_added_since_the_ref() {
         rules_by_file(&json),
         vec!["migrations/3_new.sql:1:rename-table"]
     );
+    // Could not lint (exit 2), as opposed to findings (exit 1).
     ctx.devenv(&["db", "lint", "--base", "no-such-ref"])
-        .assert_code(1);
+        .assert_code(2);
+    ctx.devenv(&["db", "lint", "no-such-file.sql"])
+        .assert_code(2);
 }
 
 // ---- through the engine (test images from tests/images/build.sh) ----

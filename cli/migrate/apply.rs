@@ -192,9 +192,19 @@ async fn run_locked(
         });
     }
     for f in &todo {
-        if sqltext::split(&f.sql).statements.is_empty() {
+        let lexed = sqltext::split(&f.sql);
+        if lexed.statements.is_empty() {
             return Err(MigrateError::EmptyFile {
                 path: f.path.clone(),
+            });
+        }
+        if !f.directives.no_transaction
+            && let Some((line, statement)) = transaction_control(&lexed)
+        {
+            return Err(MigrateError::TransactionControl {
+                path: f.path.clone(),
+                line,
+                statement,
             });
         }
     }
@@ -571,6 +581,20 @@ async fn invalid_indexes(client: &Client) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A top-level `BEGIN`, `COMMIT`, `ROLLBACK`, `ABORT` or `START TRANSACTION` in a file that
+/// runs in devenv's transaction: (line, statement). `END` is left alone, since the lexer
+/// may see it closing a `BEGIN ATOMIC` function body.
+fn transaction_control(lexed: &sqltext::Lexed) -> Option<(usize, String)> {
+    lexed.statements.iter().find_map(|s| {
+        let first = s.tokens.first()?;
+        let control = ["begin", "commit", "rollback", "abort"]
+            .iter()
+            .any(|w| first.is(w))
+            || (first.is("start") && s.tokens.get(1).is_some_and(|t| t.is("transaction")));
+        control.then(|| (s.line, first.text.to_uppercase()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -580,5 +604,29 @@ mod tests {
             Some(3)
         );
         assert_eq!(super::plpgsql_line("SQL statement"), None);
+    }
+}
+
+#[cfg(test)]
+mod transaction_control_tests {
+    use super::*;
+
+    #[test]
+    fn top_level_transaction_control_is_found_in_any_case() {
+        let sql = "CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\n";
+        assert_eq!(
+            transaction_control(&sqltext::split(sql)),
+            Some((2, "COMMIT".into()))
+        );
+        assert_eq!(
+            transaction_control(&sqltext::split("begin;\nselect 1;\n")).map(|x| x.0),
+            Some(1)
+        );
+        assert_eq!(
+            transaction_control(&sqltext::split("Start Transaction;\n")).map(|x| x.0),
+            Some(1)
+        );
+        let body = "DO $$ BEGIN PERFORM 1; END $$;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n";
+        assert_eq!(transaction_control(&sqltext::split(body)), None);
     }
 }

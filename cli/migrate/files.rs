@@ -88,7 +88,12 @@ pub fn parse_name(file_name: &str) -> Option<(u64, String)> {
     if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) || name.is_empty() {
         return None;
     }
-    Some((version.parse().ok()?, name.to_string()))
+    // The history table stores versions as bigint: larger ones are not valid names.
+    let version: u64 = version.parse().ok()?;
+    if i64::try_from(version).is_err() {
+        return None;
+    }
+    Some((version, name.to_string()))
 }
 
 /// The `.sql` files of `dir` in version order. Other files (README, Alembic scripts) are ignored.
@@ -177,6 +182,16 @@ pub fn slug(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn versions_beyond_bigint_are_not_valid_names() {
+        assert_eq!(
+            parse_name("9223372036854775807_max.sql").map(|v| v.0),
+            Some(i64::MAX as u64)
+        );
+        assert_eq!(parse_name("9999999999999999999_a.sql"), None);
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -85,6 +85,13 @@ pub enum MigrateError {
     #[error("migration file `{}` is empty", path.display())]
     EmptyFile { path: PathBuf },
 
+    #[error("migration `{}` has `{statement}` at line {line}: it would end devenv's transaction for the file, so a later failure would leave it half applied", path.display())]
+    TransactionControl {
+        path: PathBuf,
+        line: usize,
+        statement: String,
+    },
+
     #[error("migration `{file}` failed at line {line}: {message}{}", if *no_transaction { "" } else { "; nothing from it was applied" })]
     Failed {
         file: String,
@@ -165,6 +172,7 @@ impl Diagnose for MigrateError {
             MigrateError::Unreachable { waited: None, .. } => "is PostgreSQL running and is the host/port right? `devenv db wait` waits until it accepts connections".into(),
             MigrateError::Unreachable { .. } => "is PostgreSQL running and is the host/port right? `devenv ps` shows the database container's state".into(),
             MigrateError::EmptyFile { .. } => "write the migration's SQL in it, or delete it".into(),
+            MigrateError::TransactionControl { .. } => "remove BEGIN/COMMIT (each file already runs in one transaction), or put `-- devenv:no-transaction` on its first line to run it statement by statement".into(),
             MigrateError::Failed { hint, .. } => return hint.clone(),
             MigrateError::LockTimeout { .. } => "the statement needs a lock another session holds; end that session or its transaction and run `devenv db migrate` again (or raise `database.lock_timeout`)".into(),
             MigrateError::LockWait { .. } => "another `devenv db migrate` is running against this database; wait for it, or raise `database.lock_wait`".into(),

@@ -142,8 +142,11 @@ pub async fn update(
             Some(v) => v.to_string(),
             None => npm_info(fetcher.client(), opts, &p.name).await?.latest,
         };
+        // An explicit `--to` may go anywhere; `latest` only ever moves an entry forward (an
+        // entry pinned to a pre-release above `latest` stays, as `outdated` reports it).
         let newer = match (Version::parse(&target), Version::parse(&p.version)) {
-            (Some(t), Some(c)) => t != c,
+            (Some(t), Some(c)) if to.is_some() => t != c,
+            (Some(t), Some(c)) => t > c,
             _ => target != p.version,
         };
         if !newer {

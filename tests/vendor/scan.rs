@@ -237,3 +237,15 @@ fn the_flask_template_assets_verify_and_templates_scan_clean() {
     ]);
     out.success();
 }
+
+#[test]
+fn a_scan_that_cannot_run_exits_2_not_1() {
+    let ctx = TestContext::new();
+    ctx.write("templates/a.html", "<p>clean</p>\n");
+    // A path that isn't there: could not scan (2), which CI must not read as findings (1).
+    let out = ctx.devenv(&["vendor", "scan", "nosuch"]).assert_code(2);
+    assert!(out.stderr.contains("`"), "{}", out.stderr);
+    // A malformed manifest stops the scan too.
+    ctx.write("vendor.yaml", "assets: [\n");
+    ctx.devenv(&["vendor", "scan", "templates"]).assert_code(2);
+}

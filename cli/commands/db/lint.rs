@@ -50,7 +50,9 @@ pub(super) async fn run(
         };
         Ok(lint::lint_paths(&paths, &root, &cfg)?)
     })
-    .await??;
+    .await?
+    // Anything that stops linting is exit 2, so CI can tell it from findings (exit 1).
+    .map_err(|e| e.context(crate::error::Hinted::internal("db lint could not run")))?;
 
     if printer.json() {
         printer.json_value(&report)?;

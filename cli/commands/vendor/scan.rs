@@ -18,13 +18,16 @@ pub struct ScanArgs {
 }
 
 pub async fn run(args: ScanArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let opts = super::options(&settings)?;
+    // Anything that stops the scan itself is exit 2, so CI can tell it from findings (1).
+    let could_not_scan =
+        |e: anyhow::Error| e.context(crate::error::Hinted::internal("vendor scan could not run"));
+    let opts = super::options(&settings).map_err(could_not_scan)?;
     let printer = &settings.printer;
     let mut vendored = HashSet::new();
-    if let Some(lock) = load_lock(&opts)? {
+    if let Some(lock) = load_lock(&opts).map_err(could_not_scan)? {
         vendored.extend(lock.assets.values().map(|a| opts.project_dir.join(&a.dest)));
     }
-    if let Some(m) = load_manifest(&opts)? {
+    if let Some(m) = load_manifest(&opts).map_err(could_not_scan)? {
         vendored.extend(
             m.manifest
                 .assets
@@ -44,7 +47,9 @@ pub async fn run(args: ScanArgs, settings: Settings) -> anyhow::Result<ExitStatu
         vendor_dir: Some(std::path::PathBuf::from(&opts.dest_dir))
             .filter(|d| !d.as_os_str().is_empty()),
     };
-    let report: ScanReport = tokio::task::spawn_blocking(move || scan(&scan_opts)).await??;
+    let report: ScanReport = tokio::task::spawn_blocking(move || scan(&scan_opts))
+        .await?
+        .map_err(could_not_scan)?;
     if printer.json() {
         printer.json_value(&report)?;
     } else {

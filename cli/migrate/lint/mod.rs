@@ -318,9 +318,11 @@ pub fn lint_paths(
 /// Migration files under `dir` added since `base` (committed, staged, or untracked).
 pub fn added_since(base: &str, dir: &Path, repo: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let git = |args: &[&str]| -> anyhow::Result<String> {
+        // Unquoted paths, so a file named `2_café.sql` comes back as itself.
         let out = std::process::Command::new("git")
             .arg("-C")
             .arg(repo)
+            .args(["-c", "core.quotePath=false"])
             .args(args)
             .output()
             .map_err(|e| {
@@ -345,6 +347,8 @@ pub fn added_since(base: &str, dir: &Path, repo: &Path) -> anyhow::Result<Vec<Pa
     let mut names: Vec<String> = git(&[
         "diff",
         "--name-only",
+        // A new file much like a deleted one is still an added file.
+        "--no-renames",
         "--diff-filter=A",
         base,
         "--",
@@ -416,6 +420,22 @@ mod tests {
                 ("add-check-not-valid", 9),
                 ("add-unique-constraint", 10),
                 ("drop-table", 11),
+            ]
+        );
+    }
+
+    #[test]
+    fn constraints_written_inline_on_a_new_column_are_flagged() {
+        let sql = "ALTER TABLE users ADD COLUMN org int REFERENCES orgs(id);\n\
+            ALTER TABLE users ADD COLUMN e int UNIQUE;\n\
+            ALTER TABLE users ADD COLUMN q int CHECK (q > 0);\n\
+            ALTER TABLE users ADD COLUMN check_count int DEFAULT 0;\n";
+        assert_eq!(
+            ids(&lint_sql("m.sql", sql, &LintConfig::default())),
+            vec![
+                ("add-foreign-key-not-valid", 1),
+                ("add-unique-constraint", 2),
+                ("add-check-not-valid", 3)
             ]
         );
     }

@@ -649,6 +649,36 @@ fn check_alter_table(
                                 format!("ADD COLUMN {table}.{name} NOT NULL"),
                             );
                         }
+                        // Constraints written inline on the new column lock and validate like
+                        // their `ADD CONSTRAINT` forms (NOT VALID cannot be written inline).
+                        if cw.contains(&"references") {
+                            hit(
+                                "add-foreign-key-not-valid",
+                                line,
+                                format!("ADD COLUMN {table}.{name} REFERENCES"),
+                            );
+                        }
+                        if cw.contains(&"check") {
+                            hit(
+                                "add-check-not-valid",
+                                line,
+                                format!("ADD COLUMN {table}.{name} CHECK"),
+                            );
+                        }
+                        if cw.contains(&"unique") {
+                            hit(
+                                "add-unique-constraint",
+                                line,
+                                format!("ADD COLUMN {table}.{name} UNIQUE"),
+                            );
+                        }
+                        if has_seq(&cw, &["primary", "key"]) {
+                            hit(
+                                "add-primary-key",
+                                line,
+                                format!("ADD COLUMN {table}.{name} PRIMARY KEY"),
+                            );
+                        }
                     }
                 }
             }

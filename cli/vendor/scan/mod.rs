@@ -114,9 +114,13 @@ pub fn scan(opts: &ScanOptions) -> anyhow::Result<ScanReport> {
     };
     for p in &paths {
         if !p.exists() {
-            return Err(
-                super::VendorError::Invalid(format!("`{}` does not exist", p.display())).into(),
-            );
+            // Exit 2 (could not scan), not 1 (remote references found).
+            return Err(crate::error::Hinted::internal(format!(
+                "`{}` does not exist",
+                p.display()
+            ))
+            .with_hint("name files or folders inside the project")
+            .into());
         }
     }
     let mut builder = ignore::WalkBuilder::new(&paths[0]);
@@ -144,8 +148,15 @@ pub fn scan(opts: &ScanOptions) -> anyhow::Result<ScanReport> {
     let errors = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
         Box::new(|entry| {
-            let Ok(entry) = entry else {
-                return ignore::WalkState::Continue;
+            // A folder that can't be read is an error, not a clean result.
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    if let Ok(mut errs) = errors.lock() {
+                        errs.push(e.to_string());
+                    }
+                    return ignore::WalkState::Continue;
+                }
             };
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 return ignore::WalkState::Continue;
@@ -182,7 +193,11 @@ pub fn scan(opts: &ScanOptions) -> anyhow::Result<ScanReport> {
     });
     let errors = errors.into_inner().unwrap_or_default();
     if let Some(first) = errors.first() {
-        anyhow::bail!("could not read {} file(s); first: {first}", errors.len());
+        return Err(crate::error::Hinted::internal(format!(
+            "could not read {} file(s) or folder(s); first: {first}",
+            errors.len()
+        ))
+        .into());
     }
     let mut findings = findings.into_inner().unwrap_or_default();
     findings.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
