@@ -25,7 +25,6 @@ pub struct Check {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
-    pub millis: u128,
 }
 
 impl Check {
@@ -40,7 +39,6 @@ impl Check {
             outcome,
             detail: detail.into(),
             fix,
-            millis: 0,
         }
     }
     pub fn ok(name: &'static str, detail: impl Into<String>) -> Self {

@@ -243,16 +243,22 @@ impl Engine {
         }
     }
 
-    /// The container's current run state and health.
-    pub async fn run_state(&self, name: &str) -> Result<RunState, DockerError> {
-        let info = self
-            .api()
+    async fn inspect(
+        &self,
+        name: &str,
+    ) -> Result<bollard::models::ContainerInspectResponse, DockerError> {
+        self.api()
             .inspect_container(name, None::<InspectContainerOptions>)
             .await
             .map_err(|source| DockerError::InspectContainer {
                 name: name.to_string(),
                 source,
-            })?;
+            })
+    }
+
+    /// The container's current run state and health.
+    pub async fn run_state(&self, name: &str) -> Result<RunState, DockerError> {
+        let info = self.inspect(name).await?;
         let state = info.state.unwrap_or_default();
         let health = state
             .health
@@ -288,14 +294,7 @@ impl Engine {
         &self,
         name: &str,
     ) -> Result<Vec<(String, String)>, DockerError> {
-        let info = self
-            .api()
-            .inspect_container(name, None::<InspectContainerOptions>)
-            .await
-            .map_err(|source| DockerError::InspectContainer {
-                name: name.to_string(),
-                source,
-            })?;
+        let info = self.inspect(name).await?;
         let anonymous = |n: &str| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit());
         Ok(info
             .mounts

@@ -68,17 +68,6 @@ impl Printer {
         }))
     }
 
-    /// A printer for tests and library use: no colour, no progress.
-    pub fn plain(verbosity: Verbosity, json: bool) -> Self {
-        Self(Arc::new(Inner {
-            verbosity,
-            json,
-            color_stderr: false,
-            color_stdout: false,
-            progress: false,
-        }))
-    }
-
     pub fn json(&self) -> bool {
         self.0.json
     }
