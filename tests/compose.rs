@@ -4,7 +4,7 @@
 use crate::common::TestContext;
 
 fn fixture(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = crate::common::repo_root()
         .join("tests/fixtures/compose")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))

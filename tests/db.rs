@@ -532,7 +532,7 @@ fn new_reset_and_dump() {
 
 fn lint_fixture() -> TestContext {
     let ctx = TestContext::new();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/db/lint");
+    let src = crate::common::repo_root().join("tests/fixtures/db/lint");
     for entry in walkdir::WalkDir::new(&src)
         .into_iter()
         .filter_map(Result::ok)

@@ -9,4 +9,4 @@ mod compose;
 mod db;
 mod engine;
 mod first_day;
-mod vendor;
+mod assets;

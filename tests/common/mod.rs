@@ -9,6 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The workspace root (the `devenv` crate, which owns these tests, is `cli/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("cli/ has a parent")
+        .to_path_buf()
+}
+
 /// True when the tests that need the Docker engine and PostgreSQL should run.
 pub fn containers_enabled() -> bool {
     std::env::var("DEVENV_CONTAINER_TESTS").is_ok_and(|v| v == "1")

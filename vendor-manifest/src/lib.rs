@@ -3,7 +3,7 @@
 //!
 //! This crate owns the *format* and the *checks*. It never touches the network and has no
 //! CLI: fetching, mirrors, progress and the `devenv vendor` commands live in the `devenv`
-//! crate (`cli/vendor/`), which uses this one.
+//! crate (`cli/src/assets/`), which uses this one.
 //!
 //! - [`manifest`]: `vendor.yaml`, its entries and their digests.
 //! - [`lock`]: `vendor.lock` (JSON, stable key order, no timestamps).

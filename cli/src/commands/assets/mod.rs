@@ -11,7 +11,7 @@ pub mod verify;
 
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::vendor::config::Options;
+use crate::assets::config::Options;
 
 const AFTER_HELP: &str = "\
 Examples:

@@ -124,7 +124,7 @@ fn diagnose<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a dyn Di
     if let Some(e) = err.downcast_ref::<crate::docker::DockerError>() {
         return Some(e);
     }
-    if let Some(e) = err.downcast_ref::<crate::vendor::VendorError>() {
+    if let Some(e) = err.downcast_ref::<crate::assets::VendorError>() {
         return Some(e);
     }
     if let Some(e) = err.downcast_ref::<crate::migrate::MigrateError>() {

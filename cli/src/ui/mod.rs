@@ -12,7 +12,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use style::{Paint, Style, palette};
 
-use crate::cli::{ColorChoice, GlobalArgs};
+use crate::args::{ColorChoice, GlobalArgs};
 use crate::env_vars;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

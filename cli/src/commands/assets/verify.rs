@@ -8,8 +8,8 @@ use vendor_manifest::verify::{
 
 use crate::error::{ExitStatus, Hinted};
 use crate::settings::Settings;
-use crate::vendor::VendorError;
-use crate::vendor::project::{load_lock, load_manifest, shown};
+use crate::assets::VendorError;
+use crate::assets::project::{load_lock, load_manifest, shown};
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {}

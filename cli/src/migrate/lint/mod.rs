@@ -517,7 +517,7 @@ mod tests {
 
     #[test]
     fn every_rule_is_in_the_docs() {
-        let docs = include_str!("../../../docs/db.md");
+        let docs = include_str!("../../../../docs/db.md");
         for r in RULES {
             assert!(
                 docs.contains(&format!("| `{}` |", r.id)),

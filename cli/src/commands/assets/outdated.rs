@@ -2,7 +2,7 @@
 
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::vendor::update::outdated;
+use crate::assets::update::outdated;
 
 #[derive(Debug, clap::Args)]
 pub struct OutdatedArgs {}

@@ -100,7 +100,7 @@ pub enum Command {
     /// Fetch everything a later offline `up` needs: images, builds, vendored assets.
     Prefetch(commands::prefetch::PrefetchArgs),
     /// Manage vendored JS/CSS assets pinned by checksum.
-    Vendor(commands::vendor::VendorArgs),
+    Vendor(commands::assets::VendorArgs),
     /// Database migrations: migrate, status, new, lint, wait, reset, dump, shell.
     Db(commands::db::DbArgs),
 }

@@ -223,9 +223,9 @@ pub async fn ensure_local(
 /// The project's vendor options, or None when it vendors nothing (no manifest).
 fn vendor_options(
     settings: &crate::settings::Settings,
-) -> anyhow::Result<Option<crate::vendor::config::Options>> {
+) -> anyhow::Result<Option<crate::assets::config::Options>> {
     let opts =
-        crate::vendor::config::Options::resolve(&settings.config.vendor, &settings.project_dir)?;
+        crate::assets::config::Options::resolve(&settings.config.vendor, &settings.project_dir)?;
     Ok(opts.manifest_path.exists().then_some(opts))
 }
 
@@ -235,7 +235,7 @@ pub async fn missing_assets(settings: &crate::settings::Settings) -> anyhow::Res
     let Some(opts) = vendor_options(settings)? else {
         return Ok(Vec::new());
     };
-    let Some(lock) = crate::vendor::project::load_lock(&opts)? else {
+    let Some(lock) = crate::assets::project::load_lock(&opts)? else {
         return Ok(vec![format!(
             "lock `{}` (not written yet)",
             opts.lock_path.display()
@@ -268,7 +268,7 @@ pub async fn sync_assets(settings: &crate::settings::Settings) -> anyhow::Result
     let Some(opts) = vendor_options(settings)? else {
         return Ok(0);
     };
-    let outcome = crate::vendor::ops::sync(&opts, &settings.printer, false).await?;
+    let outcome = crate::assets::ops::sync(&opts, &settings.printer, false).await?;
     Ok(outcome.fresh + outcome.fetched.len())
 }
 
@@ -277,9 +277,9 @@ pub async fn remote_references(
     settings: &crate::settings::Settings,
 ) -> anyhow::Result<Vec<String>> {
     let opts =
-        crate::vendor::config::Options::resolve(&settings.config.vendor, &settings.project_dir)?;
+        crate::assets::config::Options::resolve(&settings.config.vendor, &settings.project_dir)?;
     // The vendored files themselves may mention their own CDN; they are not stray links.
-    let vendored = crate::vendor::project::load_lock(&opts)?
+    let vendored = crate::assets::project::load_lock(&opts)?
         .map(|lock| {
             lock.assets
                 .values()
@@ -287,7 +287,7 @@ pub async fn remote_references(
                 .collect()
         })
         .unwrap_or_default();
-    let scan_opts = crate::vendor::scan::ScanOptions {
+    let scan_opts = crate::assets::scan::ScanOptions {
         root: opts.project_dir.clone(),
         paths: Vec::new(),
         exclude: opts.scan_exclude.clone(),
@@ -296,7 +296,7 @@ pub async fn remote_references(
             .filter(|d| !d.as_os_str().is_empty()),
     };
     let report =
-        tokio::task::spawn_blocking(move || crate::vendor::scan::scan(&scan_opts)).await??;
+        tokio::task::spawn_blocking(move || crate::assets::scan::scan(&scan_opts)).await??;
     Ok(report
         .findings
         .iter()

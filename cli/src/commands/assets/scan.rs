@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::vendor::ops::{AddRequest, add};
-use crate::vendor::project::{load_lock, load_manifest};
-use crate::vendor::scan::{ScanOptions, ScanReport, hosts, scan};
+use crate::assets::ops::{AddRequest, add};
+use crate::assets::project::{load_lock, load_manifest};
+use crate::assets::scan::{ScanOptions, ScanReport, hosts, scan};
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -113,7 +113,7 @@ pub async fn run(args: ScanArgs, settings: Settings) -> anyhow::Result<ExitStatu
 /// Vendor each distinct fetchable URL (skipping preconnects and browser-dependent endpoints).
 async fn add_found(
     report: &ScanReport,
-    opts: &crate::vendor::config::Options,
+    opts: &crate::assets::config::Options,
     printer: &crate::ui::Printer,
 ) -> anyhow::Result<()> {
     let mut urls: BTreeMap<String, Option<String>> = BTreeMap::new();

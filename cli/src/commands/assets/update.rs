@@ -2,7 +2,7 @@
 
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::vendor::update::update;
+use crate::assets::update::update;
 
 #[derive(Debug, clap::Args)]
 pub struct UpdateArgs {

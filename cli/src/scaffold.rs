@@ -7,7 +7,7 @@ use include_dir::{Dir, DirEntry, include_dir};
 
 use crate::error::Hinted;
 
-static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../templates");
 
 /// The template `init` uses when none is named.
 pub const DEFAULT_TEMPLATE: &str = "flask-postgres";

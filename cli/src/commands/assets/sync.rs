@@ -2,7 +2,7 @@
 
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::vendor::ops::sync;
+use crate::assets::ops::sync;
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::cli::GlobalArgs;
+use crate::args::GlobalArgs;
 use crate::error::Hinted;
 use crate::ui::Printer;
 
@@ -22,7 +22,7 @@ pub struct ProjectConfig {
     pub app: AppConfig,
     /// Vendored assets (`devenv vendor …`).
     #[serde(default)]
-    pub vendor: crate::vendor::VendorConfig,
+    pub vendor: crate::assets::VendorConfig,
     /// Database and migrations (`devenv db …`, and migrations during `up`).
     #[serde(default)]
     pub database: crate::migrate::DbConfig,

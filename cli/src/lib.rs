@@ -5,7 +5,7 @@
 //! (`compose`, `docker`, `vendor`, `migrate`) → `ui` for everything the user sees.
 //! Only `docker/` talks to the engine (bollard); `compose/` is pure.
 
-pub mod cli;
+pub mod args;
 pub mod commands;
 pub mod compose;
 pub mod docker;
@@ -18,7 +18,7 @@ pub mod scaffold;
 pub mod settings;
 pub mod stack;
 pub mod ui;
-pub mod vendor;
+pub mod assets;
 
 use std::process::ExitCode;
 
@@ -26,7 +26,7 @@ use clap::Parser;
 
 /// Parse arguments, build the runtime, run the command, report errors once.
 pub fn main() -> ExitCode {
-    let args = cli::Cli::parse_from(cli::compose_compat_args(std::env::args_os().collect()));
+    let args = args::Cli::parse_from(args::compose_compat_args(std::env::args_os().collect()));
     let printer = ui::Printer::from_args(&args.global);
     ui::init_tracing(&args.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

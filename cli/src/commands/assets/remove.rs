@@ -2,7 +2,7 @@
 
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::vendor::ops::remove;
+use crate::assets::ops::remove;
 
 #[derive(Debug, clap::Args)]
 pub struct RemoveArgs {

@@ -2,8 +2,8 @@
 
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::vendor::VendorError;
-use crate::vendor::ops::{AddRequest, add};
+use crate::assets::VendorError;
+use crate::assets::ops::{AddRequest, add};
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {

@@ -14,9 +14,9 @@ pub mod restart;
 pub mod start;
 pub mod stop;
 pub mod up;
-pub mod vendor;
+pub mod assets;
 
-use crate::cli::Command;
+use crate::args::Command;
 use crate::error::ExitStatus;
 use crate::settings::Settings;
 
@@ -34,7 +34,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitSta
         Command::Init(args) => init::run(args, settings).await,
         Command::Prefetch(args) => prefetch::run(args, settings).await,
         Command::Doctor(args) => doctor::run(args, settings).await,
-        Command::Vendor(args) => vendor::run(args, settings).await,
+        Command::Vendor(args) => assets::run(args, settings).await,
         Command::Db(args) => db::run(args, settings).await,
     }
 }

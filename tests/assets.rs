@@ -24,7 +24,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::common::repo_root()
 }
 
 fn sha256(bytes: &[u8]) -> String {

@@ -1,4 +1,0 @@
-//! The `devenv` binary: everything lives in the library (`cli/lib.rs`).
-fn main() -> std::process::ExitCode {
-    devenv::main()
-}
