@@ -405,7 +405,7 @@ fn two_ups_at_once_on_one_project_take_turns() {
     };
     let (a, b) = (spawn(), spawn());
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    assert!(a.status.success() && b.status.success(), "{:?}\n{:?}", a, b);
+    assert!(a.status.success() && b.status.success(), "{a:?}\n{b:?}");
     let stderr = format!(
         "{}{}",
         String::from_utf8_lossy(&a.stderr),

@@ -4,9 +4,9 @@
 
 mod common;
 
+mod assets;
 mod cli;
 mod compose;
 mod db;
 mod engine;
 mod first_day;
-mod assets;

@@ -23,7 +23,7 @@ Docs: docs/ in the repository (one page per verb).";
 /// Engine API, vendored assets pinned by checksum, pre-deploy-safe migrations, offline.
 #[derive(Debug, Parser)]
 #[command(name = "devenv", version, about, after_help = AFTER_HELP, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
@@ -32,7 +32,7 @@ pub struct Cli {
 
 /// Flags every verb accepts, before or after the verb.
 #[derive(Debug, Clone, Args, Default)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Compose file(s); repeat to merge in order (default: compose.yaml and its override).
     #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -66,7 +66,7 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     #[default]
     Auto,
     Always,
@@ -74,7 +74,7 @@ pub enum ColorChoice {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create and start the stack; return when every service is running and healthy.
     Up(commands::up::UpArgs),
     /// Stop and remove the stack's containers and networks.
@@ -108,7 +108,7 @@ pub enum Command {
 /// Compose's muscle memory: `logs -f` follows and `down -v` removes volumes, though `-f` and
 /// `-v` are devenv's global `--file` and `--verbose` everywhere else. Only a flag that comes
 /// after that verb is rewritten; `devenv -f x.yaml logs` still names a file.
-pub fn compose_compat_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+pub(crate) fn compose_compat_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let mut verb: Option<String> = None;
     let mut out = Vec::with_capacity(args.len());
     let mut after_dashdash = false;

@@ -11,7 +11,7 @@ use crate::settings::Settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Ok,
     Warn,
     Fail,
@@ -19,7 +19,7 @@ pub enum Outcome {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     pub name: &'static str,
     pub outcome: Outcome,
     pub detail: String,
@@ -41,28 +41,36 @@ impl Check {
             fix,
         }
     }
-    pub fn ok(name: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn ok(name: &'static str, detail: impl Into<String>) -> Self {
         Self::new(name, Outcome::Ok, detail, None)
     }
-    pub fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub(crate) fn fail(
+        name: &'static str,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self::new(name, Outcome::Fail, detail, Some(fix.into()))
     }
-    pub fn warn(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub(crate) fn warn(
+        name: &'static str,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self::new(name, Outcome::Warn, detail, Some(fix.into()))
     }
-    pub fn skip(name: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn skip(name: &'static str, detail: impl Into<String>) -> Self {
         Self::new(name, Outcome::Skip, detail, None)
     }
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct DoctorOptions {
+pub(crate) struct DoctorOptions {
     /// Anything that would need the network counts as a failure.
     pub offline: bool,
 }
 
 /// Run every check; independent ones run concurrently.
-pub async fn run(settings: &Settings, opts: DoctorOptions) -> Vec<Check> {
+pub(crate) async fn run(settings: &Settings, opts: DoctorOptions) -> Vec<Check> {
     let start = Instant::now();
     let project = crate::compose::load(&crate::compose::LoadOptions::from_settings(settings));
     let compose = match &project {

@@ -31,7 +31,7 @@ impl From<ExitStatus> for ExitCode {
 
 /// Whose fault an error is, which picks the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Bad input or a failed check: exit 1.
     User,
     /// devenv could not do the work: exit 2.
@@ -39,7 +39,7 @@ pub enum Kind {
 }
 
 /// Implemented by every domain error that meets the outside world.
-pub trait Diagnose {
+pub(crate) trait Diagnose {
     /// Whose fault this is.
     fn kind(&self) -> Kind {
         Kind::Internal
@@ -54,7 +54,7 @@ pub trait Diagnose {
 /// Use as the error itself: `.map_err(|e| Hinted::internal("…").with_hint("…").because(e))?`
 /// (then the cause is printed as `Caused by:`), or as `anyhow` context.
 #[derive(Debug)]
-pub struct Hinted {
+pub(crate) struct Hinted {
     pub message: String,
     pub hint: Option<String>,
     pub kind: Kind,
@@ -62,7 +62,7 @@ pub struct Hinted {
 }
 
 impl Hinted {
-    pub fn user(message: impl Into<String>) -> Self {
+    pub(crate) fn user(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             hint: None,
@@ -70,7 +70,7 @@ impl Hinted {
             source: None,
         }
     }
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             hint: None,
@@ -78,12 +78,15 @@ impl Hinted {
             source: None,
         }
     }
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
     /// Record the underlying error, printed as `Caused by:`.
-    pub fn because(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub(crate) fn because(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         self.source = Some(source.into());
         self
     }
@@ -134,24 +137,23 @@ fn diagnose<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a dyn Di
 }
 
 /// The first classification found walking the chain from the outside in; internal otherwise.
-pub fn kind_of(err: &anyhow::Error) -> Kind {
+pub(crate) fn kind_of(err: &anyhow::Error) -> Kind {
     if let Some(h) = err.downcast_ref::<Hinted>() {
         return h.kind;
     }
     err.chain()
         .find_map(diagnose)
-        .map(|d| d.kind())
-        .unwrap_or(Kind::Internal)
+        .map_or(Kind::Internal, Diagnose::kind)
 }
 
 /// Every hint in the chain, outermost first, without repeats.
-pub fn hints_of(err: &anyhow::Error) -> Vec<String> {
+pub(crate) fn hints_of(err: &anyhow::Error) -> Vec<String> {
     let mut hints: Vec<String> = Vec::new();
     // `anyhow` context values are not in `chain()` as themselves; look at the outermost one.
     if let Some(hint) = err.downcast_ref::<Hinted>().and_then(|h| h.hint.clone()) {
         hints.push(hint);
     }
-    for hint in err.chain().filter_map(diagnose).filter_map(|d| d.hint()) {
+    for hint in err.chain().filter_map(diagnose).filter_map(Diagnose::hint) {
         if !hints.contains(&hint) {
             hints.push(hint);
         }
@@ -160,7 +162,7 @@ pub fn hints_of(err: &anyhow::Error) -> Vec<String> {
 }
 
 /// The exit code for an error that ended a command.
-pub fn exit_code_for(err: &anyhow::Error) -> ExitStatus {
+pub(crate) fn exit_code_for(err: &anyhow::Error) -> ExitStatus {
     match kind_of(err) {
         Kind::User => ExitStatus::Failure,
         Kind::Internal => ExitStatus::External(2),

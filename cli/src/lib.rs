@@ -5,20 +5,20 @@
 //! (`compose`, `docker`, `vendor`, `migrate`) → `ui` for everything the user sees.
 //! Only `docker/` talks to the engine (bollard); `compose/` is pure.
 
-pub mod args;
-pub mod commands;
-pub mod compose;
-pub mod docker;
-pub mod doctor;
-pub mod env_vars;
-pub mod error;
-pub mod migrate;
-pub mod offline;
-pub mod scaffold;
-pub mod settings;
-pub mod stack;
-pub mod ui;
-pub mod assets;
+pub(crate) mod args;
+pub(crate) mod assets;
+pub(crate) mod commands;
+pub(crate) mod compose;
+pub(crate) mod docker;
+pub(crate) mod doctor;
+pub(crate) mod env_vars;
+pub(crate) mod error;
+pub(crate) mod migrate;
+pub(crate) mod offline;
+pub(crate) mod scaffold;
+pub(crate) mod settings;
+pub(crate) mod stack;
+pub(crate) mod ui;
 
 use std::process::ExitCode;
 

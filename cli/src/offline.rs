@@ -11,7 +11,7 @@ use crate::docker::Engine;
 
 /// One image the stack needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RequiredImage {
+pub(crate) struct RequiredImage {
     pub image: String,
     pub service: String,
     /// `service` (runs as a container) or `base` (a Dockerfile's FROM).
@@ -19,7 +19,7 @@ pub struct RequiredImage {
 }
 
 /// Every image the selected services need (all services when `services` is empty).
-pub fn required_images(
+pub(crate) fn required_images(
     project: &Project,
     services: &[String],
 ) -> anyhow::Result<Vec<RequiredImage>> {
@@ -71,7 +71,7 @@ fn push(out: &mut Vec<RequiredImage>, img: RequiredImage) {
 }
 
 /// The images among `required` that are not present in the engine.
-pub async fn missing_images(
+pub(crate) async fn missing_images(
     engine: &Engine,
     required: &[RequiredImage],
 ) -> anyhow::Result<Vec<RequiredImage>> {
@@ -91,7 +91,7 @@ pub async fn missing_images(
 /// The base images a Dockerfile pulls: each `FROM` that is not `scratch` or an earlier
 /// stage, with `ARG` defaults before the first `FROM` and the compose build args applied.
 /// With a `target`, stages after it are not needed.
-pub fn dockerfile_bases(
+pub(crate) fn dockerfile_bases(
     text: &str,
     build_args: &HashMap<String, String>,
     target: Option<&str>,
@@ -188,7 +188,7 @@ fn substitute(s: &str, args: &HashMap<String, String>) -> String {
 
 /// For `up --offline`: fail at once, naming every image (and vendored asset) that is not
 /// local, with how to get them.
-pub async fn ensure_local(
+pub(crate) async fn ensure_local(
     engine: &Engine,
     project: &Project,
     services: &[String],
@@ -231,7 +231,9 @@ fn vendor_options(
 
 /// Vendored assets that are missing or differ from the lock (no network), as
 /// "`dest` (name): status" lines. Empty when the project vendors nothing.
-pub async fn missing_assets(settings: &crate::settings::Settings) -> anyhow::Result<Vec<String>> {
+pub(crate) async fn missing_assets(
+    settings: &crate::settings::Settings,
+) -> anyhow::Result<Vec<String>> {
     let Some(opts) = vendor_options(settings)? else {
         return Ok(Vec::new());
     };
@@ -264,7 +266,7 @@ pub async fn missing_assets(settings: &crate::settings::Settings) -> anyhow::Res
 
 /// Make vendored files match the lock, fetching what is missing (for `prefetch`).
 /// Returns how many assets are now local.
-pub async fn sync_assets(settings: &crate::settings::Settings) -> anyhow::Result<usize> {
+pub(crate) async fn sync_assets(settings: &crate::settings::Settings) -> anyhow::Result<usize> {
     let Some(opts) = vendor_options(settings)? else {
         return Ok(0);
     };
@@ -273,7 +275,7 @@ pub async fn sync_assets(settings: &crate::settings::Settings) -> anyhow::Result
 }
 
 /// Remote asset references (CDN links) in the project's files, as "file:line: url" lines.
-pub async fn remote_references(
+pub(crate) async fn remote_references(
     settings: &crate::settings::Settings,
 ) -> anyhow::Result<Vec<String>> {
     let opts =

@@ -10,10 +10,10 @@ use crate::error::Hinted;
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../templates");
 
 /// The template `init` uses when none is named.
-pub const DEFAULT_TEMPLATE: &str = "flask-postgres";
+pub(crate) const DEFAULT_TEMPLATE: &str = "flask-postgres";
 
 /// Names of the embedded templates.
-pub fn template_names() -> Vec<&'static str> {
+pub(crate) fn template_names() -> Vec<&'static str> {
     let mut names: Vec<&str> = TEMPLATES
         .dirs()
         .filter_map(|d| d.path().file_name().and_then(|n| n.to_str()))
@@ -23,7 +23,7 @@ pub fn template_names() -> Vec<&'static str> {
 }
 
 #[derive(Debug, Clone)]
-pub struct InitOptions {
+pub(crate) struct InitOptions {
     pub dir: PathBuf,
     pub template: String,
     /// Project name; default: the folder's name, normalised like compose.
@@ -32,7 +32,7 @@ pub struct InitOptions {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct InitReport {
+pub(crate) struct InitReport {
     pub dir: PathBuf,
     pub template: String,
     pub name: String,
@@ -41,7 +41,7 @@ pub struct InitReport {
 
 /// A compose-safe project name from a folder name: lowercase `[a-z0-9_-]`, starting with a
 /// letter or digit.
-pub fn normalise_name(raw: &str) -> String {
+pub(crate) fn normalise_name(raw: &str) -> String {
     let s: String = raw
         .to_lowercase()
         .chars()
@@ -61,7 +61,7 @@ fn files<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
 }
 
 /// Write the template into `opts.dir`.
-pub fn init(opts: &InitOptions) -> anyhow::Result<InitReport> {
+pub(crate) fn init(opts: &InitOptions) -> anyhow::Result<InitReport> {
     let known = template_names().contains(&opts.template.as_str());
     let Some(template) = TEMPLATES.get_dir(&opts.template).filter(|_| known) else {
         let names = template_names();
@@ -96,8 +96,7 @@ pub fn init(opts: &InitOptions) -> anyhow::Result<InitReport> {
     let rel = |f: &include_dir::File<'_>| -> PathBuf {
         f.path()
             .strip_prefix(template.path())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|_| f.path().to_path_buf())
+            .map_or_else(|_| f.path().to_path_buf(), Path::to_path_buf)
     };
     if !opts.force {
         let conflicts: Vec<String> = all

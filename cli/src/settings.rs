@@ -11,12 +11,12 @@ use crate::error::Hinted;
 use crate::ui::Printer;
 
 /// The project settings file, beside the compose file.
-pub const PROJECT_FILE: &str = "devenv.yaml";
+pub(crate) const PROJECT_FILE: &str = "devenv.yaml";
 
 /// `devenv.yaml`. Every section is optional; each domain owns its section's type.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ProjectConfig {
+pub(crate) struct ProjectConfig {
     /// The app: which compose service it is and where it answers.
     #[serde(default)]
     pub app: AppConfig,
@@ -30,28 +30,30 @@ pub struct ProjectConfig {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AppConfig {
+pub(crate) struct AppConfig {
     /// The compose service that runs the app (e.g. `web`).
     pub service: Option<String>,
     /// The URL the app answers at, printed after `up` (e.g. `http://127.0.0.1:8000`).
+    #[expect(
+        dead_code,
+        reason = "parsed so devenv.yaml accepts it; read once previews use it"
+    )]
     pub url: Option<String>,
 }
 
 /// Everything a command needs to know before it starts.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub printer: Printer,
     pub global: GlobalArgs,
     /// Absolute project folder: `-C`, else the current folder.
     pub project_dir: PathBuf,
     /// `devenv.yaml`, or defaults when there is none.
     pub config: ProjectConfig,
-    /// Where `devenv.yaml` was read from, if it exists.
-    pub config_path: Option<PathBuf>,
 }
 
 impl Settings {
-    pub fn load(global: GlobalArgs, printer: Printer) -> anyhow::Result<Self> {
+    pub(crate) fn load(global: GlobalArgs, printer: Printer) -> anyhow::Result<Self> {
         let cwd = std::env::current_dir().context("cannot read the current folder")?;
         let project_dir = match &global.project_dir {
             Some(dir) => {
@@ -68,28 +70,27 @@ impl Settings {
             None => cwd,
         };
         let path = project_dir.join(PROJECT_FILE);
-        let (config, config_path) = if path.is_file() {
-            (load_project_file(&path)?, Some(path))
+        let config = if path.is_file() {
+            load_project_file(&path)?
         } else {
-            (ProjectConfig::default(), None)
+            ProjectConfig::default()
         };
         Ok(Self {
             printer,
             global,
             project_dir,
             config,
-            config_path,
         })
     }
 }
 
 /// Parse `devenv.yaml`, naming file:line:column and the offending line on error.
-pub fn load_project_file(path: &Path) -> anyhow::Result<ProjectConfig> {
+pub(crate) fn load_project_file(path: &Path) -> anyhow::Result<ProjectConfig> {
     let text = fs_err::read_to_string(path)?;
     parse_project_file(&text, path)
 }
 
-pub fn parse_project_file(text: &str, path: &Path) -> anyhow::Result<ProjectConfig> {
+pub(crate) fn parse_project_file(text: &str, path: &Path) -> anyhow::Result<ProjectConfig> {
     if text.trim().is_empty() {
         return Ok(ProjectConfig::default());
     }
@@ -117,8 +118,7 @@ pub fn parse_project_file(text: &str, path: &Path) -> anyhow::Result<ProjectConf
         }
         Hinted::user(message)
             .with_hint(format!(
-                "see docs/configuration.md for the keys `{}` accepts",
-                PROJECT_FILE
+                "see docs/configuration.md for the keys `{PROJECT_FILE}` accepts"
             ))
             .into()
     })

@@ -76,8 +76,7 @@ pub fn resolve_inside(root: &Path, dest: &str) -> Result<PathBuf, PathError> {
         let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let inside = walked
             .canonicalize()
-            .map(|real| real.starts_with(&canonical_root))
-            .unwrap_or(false);
+            .is_ok_and(|real| real.starts_with(&canonical_root));
         if !inside {
             return Err(PathError::SymlinkEscape {
                 dest: dest.to_string(),

@@ -10,16 +10,16 @@ use serde::{Deserialize, Deserializer};
 use super::VendorError;
 use crate::env_vars;
 
-pub const DEFAULT_MANIFEST: &str = "vendor.yaml";
-pub const DEFAULT_LOCK: &str = "vendor.lock";
-pub const DEFAULT_DEST_DIR: &str = "static/vendor";
-pub const DEFAULT_NPM_REGISTRY: &str = "https://registry.npmjs.org";
-pub const DEFAULT_MAX_SIZE: u64 = 10 * 1024 * 1024;
+pub(crate) const DEFAULT_MANIFEST: &str = "vendor.yaml";
+pub(crate) const DEFAULT_LOCK: &str = "vendor.lock";
+pub(crate) const DEFAULT_DEST_DIR: &str = "static/vendor";
+pub(crate) const DEFAULT_NPM_REGISTRY: &str = "https://registry.npmjs.org";
+pub(crate) const DEFAULT_MAX_SIZE: u64 = 10 * 1024 * 1024;
 
 /// `vendor:` in devenv.yaml. Every key is optional.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct VendorConfig {
+pub(crate) struct VendorConfig {
     /// The manifest, relative to the project folder.
     pub manifest: String,
     /// The lock, relative to the project folder.
@@ -78,7 +78,7 @@ fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 }
 
 /// `10MiB`, `512 KiB`, `1MB`, `2048`.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
@@ -105,7 +105,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 /// Settings for one vendor command, resolved once.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub project_dir: PathBuf,
     pub manifest_path: PathBuf,
     pub lock_path: PathBuf,
@@ -122,7 +122,7 @@ pub struct Options {
 }
 
 impl Options {
-    pub fn resolve(config: &VendorConfig, project_dir: &Path) -> Result<Self, VendorError> {
+    pub(crate) fn resolve(config: &VendorConfig, project_dir: &Path) -> Result<Self, VendorError> {
         let mut mirrors: Vec<(String, String)> = config
             .mirrors
             .iter()
@@ -170,7 +170,7 @@ impl Options {
     }
 
     /// The URL actually fetched for a canonical URL.
-    pub fn mirrored(&self, url: &str) -> String {
+    pub(crate) fn mirrored(&self, url: &str) -> String {
         for (from, to) in &self.mirrors {
             if let Some(rest) = url.strip_prefix(from.as_str()) {
                 return format!("{to}{rest}");

@@ -23,7 +23,7 @@ use crate::ui::Printer;
 
 /// One file to download.
 #[derive(Debug, Clone)]
-pub struct FetchJob {
+pub(crate) struct FetchJob {
     pub name: String,
     /// Canonical URL (what manifest and lock record).
     pub url: String,
@@ -35,7 +35,7 @@ pub struct FetchJob {
 
 /// A downloaded, verified file waiting in a temp file beside its destination.
 #[derive(Debug)]
-pub struct Staged {
+pub(crate) struct Staged {
     pub job: FetchJob,
     pub target: PathBuf,
     pub digests: Digests,
@@ -44,7 +44,7 @@ pub struct Staged {
 
 /// Every staged file of one command, and the folders created for them.
 #[derive(Debug, Default)]
-pub struct Staging {
+pub(crate) struct Staging {
     pub files: Vec<Staged>,
     created_dirs: Vec<PathBuf>,
     committed: bool,
@@ -52,7 +52,7 @@ pub struct Staging {
 
 impl Staging {
     /// Rename every staged file into place, then fsync their folders.
-    pub fn commit(mut self) -> anyhow::Result<Vec<(FetchJob, Digests)>> {
+    pub(crate) fn commit(mut self) -> anyhow::Result<Vec<(FetchJob, Digests)>> {
         let mut done = Vec::new();
         let mut dirs: Vec<PathBuf> = Vec::new();
         for staged in std::mem::take(&mut self.files) {
@@ -104,8 +104,7 @@ fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     h == "localhost"
         || h.parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether plain http to `host` is acceptable.
@@ -114,7 +113,7 @@ fn http_allowed(host: &str, allow: &[String]) -> bool {
 }
 
 /// Check a URL's scheme against the policy: https always, http for loopback and allowed hosts.
-pub fn check_scheme(url: &str, allow_http: &[String]) -> Result<reqwest::Url, VendorError> {
+pub(crate) fn check_scheme(url: &str, allow_http: &[String]) -> Result<reqwest::Url, VendorError> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| VendorError::Invalid(format!("`{url}` is not a URL: {e}")))?;
     match parsed.scheme() {
@@ -149,8 +148,7 @@ fn looks_like_html(content_type: Option<&str>, first: &[u8]) -> Option<String> {
     let start = first
         .iter()
         .position(|b| !b.is_ascii_whitespace())
-        .map(|i| &first[i..])
-        .unwrap_or(&[]);
+        .map_or(&[][..], |i| &first[i..]);
     let head: Vec<u8> = start.iter().take(15).map(u8::to_ascii_lowercase).collect();
     if head.starts_with(b"<!doctype html") || head.starts_with(b"<html") {
         return Some("the body is an HTML page, not a JS/CSS file".into());
@@ -163,7 +161,7 @@ fn expects_html(dest: &str) -> bool {
     d.ends_with(".html") || d.ends_with(".htm")
 }
 
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     client: reqwest::Client,
     opts: Options,
     printer: Printer,
@@ -175,7 +173,7 @@ enum Attempt {
 }
 
 impl Fetcher {
-    pub fn new(opts: &Options, printer: &Printer) -> anyhow::Result<Self> {
+    pub(crate) fn new(opts: &Options, printer: &Printer) -> anyhow::Result<Self> {
         let allow = opts.allow_http.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 10 {
@@ -207,13 +205,13 @@ impl Fetcher {
         })
     }
 
-    pub fn client(&self) -> &reqwest::Client {
+    pub(crate) fn client(&self) -> &reqwest::Client {
         &self.client
     }
 
     /// Download every job (at most `concurrency` at once), verify each, and stage them all.
     /// Any failure drops the staging: nothing is left on disk.
-    pub async fn fetch_all(&self, jobs: Vec<FetchJob>) -> anyhow::Result<Staging> {
+    pub(crate) async fn fetch_all(&self, jobs: Vec<FetchJob>) -> anyhow::Result<Staging> {
         let mut staging = Staging::default();
         let root = &self.opts.project_dir;
         let mut prepared = Vec::new();

@@ -10,22 +10,22 @@
 //! - [`ops`]: add, sync, remove; [`update`]: outdated and update via the registry.
 //! - [`scan`]: remote asset references in templates, CSS and JS.
 
-pub mod config;
-pub mod fetch;
-pub mod ops;
-pub mod project;
-pub mod registry;
-pub mod scan;
-pub mod statcache;
-pub mod update;
+pub(crate) mod config;
+pub(crate) mod fetch;
+pub(crate) mod ops;
+pub(crate) mod project;
+pub(crate) mod registry;
+pub(crate) mod scan;
+pub(crate) mod statcache;
+pub(crate) mod update;
 
-pub use config::VendorConfig;
+pub(crate) use config::VendorConfig;
 
 use crate::error::{Diagnose, Kind};
 
 /// Errors from vendoring. Each says which file or URL; causes go in `#[source]`.
 #[derive(Debug, thiserror::Error)]
-pub enum VendorError {
+pub(crate) enum VendorError {
     #[error("{0}")]
     Invalid(String),
     #[error("no vendor manifest at `{path}`")]
@@ -136,7 +136,7 @@ impl Diagnose for VendorError {
 }
 
 /// The closest name, for "did you mean".
-pub fn suggest<'a>(name: &str, names: impl Iterator<Item = &'a String>) -> Option<String> {
+pub(crate) fn suggest<'a>(name: &str, names: impl Iterator<Item = &'a String>) -> Option<String> {
     names
         .map(|n| (strsim::jaro_winkler(name, n), n))
         .filter(|(score, _)| *score > 0.8)

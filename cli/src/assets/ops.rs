@@ -12,7 +12,6 @@ use super::config::Options;
 use super::fetch::{FetchJob, Fetcher, check_scheme};
 use super::project::{
     BusyLock, LoadedManifest, load_lock, load_manifest, manifest_bytes, require_manifest, save,
-    shown,
 };
 use super::statcache::{Stamp, StatCache};
 use super::{VendorError, suggest};
@@ -20,7 +19,7 @@ use crate::ui::Printer;
 
 /// One URL to add.
 #[derive(Debug, Clone, Default)]
-pub struct AddRequest {
+pub(crate) struct AddRequest {
     pub url: String,
     pub name: Option<String>,
     pub dest: Option<String>,
@@ -30,14 +29,14 @@ pub struct AddRequest {
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct AddOutcome {
+pub(crate) struct AddOutcome {
     pub added: Vec<AddedAsset>,
     /// Already in the manifest with the same URL: name.
     pub already: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct AddedAsset {
+pub(crate) struct AddedAsset {
     pub name: String,
     pub url: String,
     pub dest: String,
@@ -53,7 +52,7 @@ fn last_segment(path: &str) -> &str {
 /// Where a URL goes by default: `{dir}/{package}/{path in package}` for versioned CDN URLs
 /// (keeping the package's layout, so relative `url()`s still resolve), else
 /// `{dir}/{host}/{url path}`.
-pub fn default_dest(url: &str, dir: &str) -> Result<String, VendorError> {
+pub(crate) fn default_dest(url: &str, dir: &str) -> Result<String, VendorError> {
     let dest = if let Some(p) = PackageRef::parse(url) {
         if p.path.is_empty() {
             format!("{dir}/{}/{}.js", p.name, last_segment(&p.name))
@@ -107,7 +106,7 @@ fn default_name(url: &str, taken: &dyn Fn(&str) -> bool) -> String {
         .unwrap_or(base)
 }
 
-pub async fn add(
+pub(crate) async fn add(
     opts: &Options,
     printer: &Printer,
     requests: Vec<AddRequest>,
@@ -219,7 +218,7 @@ fn record_stamp(cache: &mut StatCache, root: &Path, asset: &LockedAsset) {
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct SyncOutcome {
+pub(crate) struct SyncOutcome {
     /// Assets already on disk as locked.
     pub fresh: usize,
     /// Downloaded (missing, changed on disk, or new/changed in the manifest).
@@ -254,7 +253,11 @@ fn on_disk_matches(root: &Path, asset: &LockedAsset, cache: &mut StatCache) -> b
     }
 }
 
-pub async fn sync(opts: &Options, printer: &Printer, offline: bool) -> anyhow::Result<SyncOutcome> {
+pub(crate) async fn sync(
+    opts: &Options,
+    printer: &Printer,
+    offline: bool,
+) -> anyhow::Result<SyncOutcome> {
     let _busy = BusyLock::acquire(opts)?;
     let old_lock = load_lock(opts)?.unwrap_or_default();
     // Fast path: the manifest's bytes are the ones the lock was written from, so the lock's
@@ -392,18 +395,18 @@ pub async fn sync(opts: &Options, printer: &Printer, offline: bool) -> anyhow::R
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct RemoveOutcome {
+pub(crate) struct RemoveOutcome {
     pub removed: Vec<RemovedAsset>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RemovedAsset {
+pub(crate) struct RemovedAsset {
     pub name: String,
     pub dest: String,
     pub file_deleted: bool,
 }
 
-pub fn remove(
+pub(crate) fn remove(
     opts: &Options,
     printer: &Printer,
     names: &[String],
@@ -462,11 +465,6 @@ fn prune_empty_dirs(opts: &Options, file: &Path) {
         }
         dir = d.parent();
     }
-}
-
-/// A short path for messages.
-pub fn display(opts: &Options, path: &Path) -> String {
-    shown(opts, path).display().to_string()
 }
 
 #[cfg(test)]

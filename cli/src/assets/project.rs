@@ -14,13 +14,13 @@ use super::VendorError;
 use super::config::Options;
 
 /// The manifest as read: parsed, plus the sha256 of its bytes.
-pub struct LoadedManifest {
+pub(crate) struct LoadedManifest {
     pub manifest: Manifest,
     pub sha256: String,
 }
 
 /// `Ok(None)` when the file does not exist.
-pub fn load_manifest(opts: &Options) -> anyhow::Result<Option<LoadedManifest>> {
+pub(crate) fn load_manifest(opts: &Options) -> anyhow::Result<Option<LoadedManifest>> {
     let path = &opts.manifest_path;
     let bytes = match fs_err::read(path) {
         Ok(b) => b,
@@ -37,7 +37,7 @@ pub fn load_manifest(opts: &Options) -> anyhow::Result<Option<LoadedManifest>> {
 }
 
 /// The manifest's bytes and their sha256, without parsing (`Ok(None)` when absent).
-pub fn manifest_bytes(opts: &Options) -> anyhow::Result<Option<(Vec<u8>, String)>> {
+pub(crate) fn manifest_bytes(opts: &Options) -> anyhow::Result<Option<(Vec<u8>, String)>> {
     match fs_err::read(&opts.manifest_path) {
         Ok(b) => {
             let sha = sha256_hex(&b);
@@ -49,7 +49,7 @@ pub fn manifest_bytes(opts: &Options) -> anyhow::Result<Option<(Vec<u8>, String)
 }
 
 /// The manifest, or an error saying how to create one.
-pub fn require_manifest(opts: &Options) -> anyhow::Result<LoadedManifest> {
+pub(crate) fn require_manifest(opts: &Options) -> anyhow::Result<LoadedManifest> {
     load_manifest(opts)?.ok_or_else(|| {
         VendorError::NoManifest {
             path: shown(opts, &opts.manifest_path).display().to_string(),
@@ -59,7 +59,7 @@ pub fn require_manifest(opts: &Options) -> anyhow::Result<LoadedManifest> {
 }
 
 /// `Ok(None)` when the file does not exist.
-pub fn load_lock(opts: &Options) -> anyhow::Result<Option<Lock>> {
+pub(crate) fn load_lock(opts: &Options) -> anyhow::Result<Option<Lock>> {
     let path = &opts.lock_path;
     let text = match fs_err::read_to_string(path) {
         Ok(t) => t,
@@ -72,14 +72,14 @@ pub fn load_lock(opts: &Options) -> anyhow::Result<Option<Lock>> {
 }
 
 /// A path relative to the project folder, for messages.
-pub fn shown(opts: &Options, path: &Path) -> PathBuf {
+pub(crate) fn shown(opts: &Options, path: &Path) -> PathBuf {
     path.strip_prefix(&opts.project_dir)
         .unwrap_or(path)
         .to_path_buf()
 }
 
 /// Write a file atomically: temp file beside it, fsync, rename, fsync the folder.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -106,7 +106,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Temp files are created 0600; vendored files, manifest and lock are ordinary repository
 /// files, so make them 0644 like any file a user would create.
-pub fn readable(file: &std::fs::File) {
+pub(crate) fn readable(file: &std::fs::File) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -117,7 +117,7 @@ pub fn readable(file: &std::fs::File) {
 }
 
 /// fsync a folder so a rename in it survives a crash (best effort; not all systems allow it).
-pub fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     if let Ok(f) = std::fs::File::open(dir) {
         let _ = f.sync_all();
     }
@@ -125,7 +125,7 @@ pub fn sync_dir(dir: &Path) {
 
 /// Write the manifest and then the lock (last). The lock's `manifest_sha256` is set only when
 /// every manifest entry is locked, so a lock written by `add` never hides other edits.
-pub fn save(
+pub(crate) fn save(
     opts: &Options,
     manifest: &Manifest,
     lock: &mut Lock,
@@ -150,13 +150,13 @@ pub fn save(
 
 /// Held while a vendor command may write; released (and the file removed) on drop.
 #[derive(Debug)]
-pub struct BusyLock {
+pub(crate) struct BusyLock {
     path: PathBuf,
     _file: std::fs::File,
 }
 
 impl BusyLock {
-    pub fn path_for(opts: &Options) -> PathBuf {
+    pub(crate) fn path_for(opts: &Options) -> PathBuf {
         opts.lock_path
             .parent()
             .unwrap_or(&opts.project_dir)
@@ -164,7 +164,7 @@ impl BusyLock {
     }
 
     /// Take the lock without waiting: a second command fails at once with [`VendorError::Busy`].
-    pub fn acquire(opts: &Options) -> anyhow::Result<Self> {
+    pub(crate) fn acquire(opts: &Options) -> anyhow::Result<Self> {
         let path = Self::path_for(opts);
         if let Some(dir) = path.parent() {
             fs_err::create_dir_all(dir)?;

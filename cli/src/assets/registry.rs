@@ -12,7 +12,7 @@ use super::fetch::check_scheme;
 
 /// `major.minor.patch[-pre]`, ordered as semver orders them (build metadata ignored).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Version {
+pub(crate) struct Version {
     pub major: u64,
     pub minor: u64,
     pub patch: u64,
@@ -20,7 +20,7 @@ pub struct Version {
 }
 
 impl Version {
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         let text = text.trim().trim_start_matches('v');
         let text = text.split('+').next()?;
         let (core, pre) = match text.split_once('-') {
@@ -79,14 +79,14 @@ impl PartialOrd for Version {
 
 /// What the registry says about a package.
 #[derive(Debug, Clone)]
-pub struct PackageInfo {
+pub(crate) struct PackageInfo {
     pub latest: String,
     pub versions: Vec<String>,
 }
 
 impl PackageInfo {
     /// The newest stable version with the same major as `current` (what a caret range allows).
-    pub fn wanted(&self, current: &Version) -> Option<String> {
+    pub(crate) fn wanted(&self, current: &Version) -> Option<String> {
         self.versions
             .iter()
             .filter_map(|v| Version::parse(v).map(|p| (p, v)))
@@ -105,7 +105,7 @@ struct Packument {
 }
 
 /// Fetch one package's metadata, retrying transient failures.
-pub async fn npm_info(
+pub(crate) async fn npm_info(
     client: &reqwest::Client,
     opts: &Options,
     package: &str,

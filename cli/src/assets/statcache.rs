@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
+pub(crate) struct Stamp {
     pub size: u64,
     pub mtime_ns: i128,
     pub ctime_ns: i128,
@@ -18,7 +18,7 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    pub fn of(meta: &std::fs::Metadata) -> Self {
+    pub(crate) fn of(meta: &std::fs::Metadata) -> Self {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
@@ -54,7 +54,7 @@ struct Record {
 }
 
 #[derive(Debug, Default)]
-pub struct StatCache {
+pub(crate) struct StatCache {
     path: Option<PathBuf>,
     records: BTreeMap<String, Record>,
     dirty: bool,
@@ -74,7 +74,7 @@ fn cache_dir() -> Option<PathBuf> {
 
 impl StatCache {
     /// Load the cache for this project (empty when absent or unreadable).
-    pub fn load(project_dir: &Path) -> Self {
+    pub(crate) fn load(project_dir: &Path) -> Self {
         let Some(dir) = cache_dir() else {
             return Self::default();
         };
@@ -92,14 +92,14 @@ impl StatCache {
     }
 
     /// The sha256 recorded for `dest` if the file still has the same stamp.
-    pub fn lookup(&self, dest: &str, stamp: &Stamp) -> Option<&str> {
+    pub(crate) fn lookup(&self, dest: &str, stamp: &Stamp) -> Option<&str> {
         self.records
             .get(dest)
             .filter(|r| r.stamp == *stamp)
             .map(|r| r.sha256.as_str())
     }
 
-    pub fn record(&mut self, dest: &str, stamp: Stamp, sha256: &str) {
+    pub(crate) fn record(&mut self, dest: &str, stamp: Stamp, sha256: &str) {
         self.records.insert(
             dest.to_string(),
             Record {
@@ -110,12 +110,12 @@ impl StatCache {
         self.dirty = true;
     }
 
-    pub fn forget(&mut self, dest: &str) {
+    pub(crate) fn forget(&mut self, dest: &str) {
         self.dirty |= self.records.remove(dest).is_some();
     }
 
     /// Save if anything changed (best effort: a cache that cannot be written is skipped).
-    pub fn save(&self) {
+    pub(crate) fn save(&self) {
         let (Some(path), true) = (&self.path, self.dirty) else {
             return;
         };

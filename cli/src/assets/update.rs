@@ -15,7 +15,7 @@ use super::{VendorError, suggest};
 use crate::ui::Printer;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct OutdatedRow {
+pub(crate) struct OutdatedRow {
     pub name: String,
     pub package: Option<String>,
     pub registry: Option<String>,
@@ -43,7 +43,10 @@ fn unchecked(name: &str, p: Option<&PackageRef>, reason: &str) -> OutdatedRow {
 }
 
 /// One row per manifest entry.
-pub async fn outdated(opts: &Options, printer: &Printer) -> anyhow::Result<Vec<OutdatedRow>> {
+pub(crate) async fn outdated(
+    opts: &Options,
+    printer: &Printer,
+) -> anyhow::Result<Vec<OutdatedRow>> {
     let manifest = require_manifest(opts)?.manifest;
     let fetcher = Fetcher::new(opts, printer)?;
     let spinner = printer.spinner("asking the npm registry");
@@ -86,13 +89,13 @@ pub async fn outdated(opts: &Options, printer: &Printer) -> anyhow::Result<Vec<O
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct UpdateOutcome {
+pub(crate) struct UpdateOutcome {
     pub updated: Vec<UpdatedAsset>,
     pub up_to_date: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct UpdatedAsset {
+pub(crate) struct UpdatedAsset {
     pub name: String,
     pub from: String,
     pub to: String,
@@ -102,7 +105,7 @@ pub struct UpdatedAsset {
 }
 
 /// Update `names` (all versioned npm entries when empty) to `to`, or to the registry's latest.
-pub async fn update(
+pub(crate) async fn update(
     opts: &Options,
     printer: &Printer,
     names: &[String],

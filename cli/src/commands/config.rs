@@ -6,7 +6,7 @@ use crate::error::ExitStatus;
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
-pub struct ConfigArgs {
+pub(crate) struct ConfigArgs {
     /// Print only the service names, one per line.
     #[arg(long, conflicts_with = "volumes")]
     pub services: bool,
@@ -22,7 +22,7 @@ pub struct ConfigArgs {
     pub only: Vec<String>,
 }
 
-pub async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let opts = LoadOptions::from_settings(&settings).with_services(&args.only);
     let mut project = compose::load(&opts)?;
     let printer = &settings.printer;

@@ -11,13 +11,13 @@ use crate::ui::Style;
   devenv doctor                 check the engine, compose file, images, assets, ports, migrations
   devenv doctor --offline       also fail on anything that would need the network
   devenv doctor --json          the checks as JSON")]
-pub struct DoctorArgs {
+pub(crate) struct DoctorArgs {
     /// Anything that would need the network (a missing image) is a failure.
     #[arg(long)]
     pub offline: bool,
 }
 
-pub async fn run(args: DoctorArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: DoctorArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let checks = crate::doctor::run(
         &settings,
         DoctorOptions {

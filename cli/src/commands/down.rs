@@ -11,7 +11,7 @@ use crate::stack::DownOptions;
   devenv down                  stop and remove containers and networks, keep data
   devenv down --volumes        also delete named volumes (the database's data)
   devenv -p shop down          tear down project `shop` without its compose file")]
-pub struct DownArgs {
+pub(crate) struct DownArgs {
     /// Also remove named volumes declared in the compose file (`-v` after `down` means
     /// this, as in compose).
     #[arg(long)]
@@ -25,7 +25,7 @@ pub struct DownArgs {
     pub timeout: Option<u64>,
 }
 
-pub async fn run(args: DownArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: DownArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let (name, project) = super::project_name_and_model(&settings)?;
     let engine = crate::docker::Engine::connect().await?;
     let opts = DownOptions {

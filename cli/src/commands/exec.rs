@@ -11,7 +11,7 @@ use crate::settings::Settings;
   devenv exec web -- sh                      an interactive shell
   devenv exec -T db -- pg_isready            no TTY (for scripts and CI)
   devenv exec -e DEBUG=1 web -- flask routes")]
-pub struct ExecArgs {
+pub(crate) struct ExecArgs {
     /// Don't allocate a TTY (the default when stdin is not a terminal).
     #[arg(short = 'T', long = "no-tty")]
     pub no_tty: bool,
@@ -34,7 +34,7 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-pub async fn run(args: ExecArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: ExecArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let (name, project) = super::project_name_and_model(&settings)?;
     if let Some(p) = &project {
         p.service(&args.service)?;

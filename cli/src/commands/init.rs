@@ -11,7 +11,7 @@ use crate::settings::Settings;
   devenv init shop                   a Flask + PostgreSQL app in ./shop
   devenv init --name shop .          into the current folder, project name `shop`
   devenv init --template nope        lists the templates there are")]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Folder to create the app in (default: the current folder).
     pub dir: Option<PathBuf>,
     /// Template to use.
@@ -25,7 +25,7 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-pub async fn run(args: InitArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: InitArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let dir = settings
         .project_dir
         .join(args.dir.unwrap_or_else(|| PathBuf::from(".")));

@@ -14,7 +14,7 @@ use crate::ui::palette;
   devenv logs --tail 20 db     the last 20 lines of the database
   devenv logs --since 10m      the last ten minutes
   devenv logs --json           JSON Lines: {type, container, service, stream, line}")]
-pub struct LogsArgs {
+pub(crate) struct LogsArgs {
     /// Services to show; default: all.
     pub services: Vec<String>,
     /// Keep streaming new output (`-f` after `logs` means this, as in compose).
@@ -50,7 +50,7 @@ fn parse_since(s: &str) -> anyhow::Result<i32> {
         .into())
 }
 
-pub async fn run(args: LogsArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: LogsArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let (name, project) = super::project_name_and_model(&settings)?;
     if let Some(p) = &project {
         for s in &args.services {

@@ -1,26 +1,26 @@
 //! One file per verb. A command file is thin: it turns arguments into options and calls a
 //! domain module. `run` dispatches.
 
-pub mod config;
-pub mod db;
-pub mod doctor;
-pub mod down;
-pub mod exec;
-pub mod init;
-pub mod logs;
-pub mod prefetch;
-pub mod ps;
-pub mod restart;
-pub mod start;
-pub mod stop;
-pub mod up;
-pub mod assets;
+pub(crate) mod assets;
+pub(crate) mod config;
+pub(crate) mod db;
+pub(crate) mod doctor;
+pub(crate) mod down;
+pub(crate) mod exec;
+pub(crate) mod init;
+pub(crate) mod logs;
+pub(crate) mod prefetch;
+pub(crate) mod ps;
+pub(crate) mod restart;
+pub(crate) mod start;
+pub(crate) mod stop;
+pub(crate) mod up;
 
 use crate::args::Command;
 use crate::error::ExitStatus;
 use crate::settings::Settings;
 
-pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitStatus> {
     match command {
         Command::Up(args) => up::run(args, settings).await,
         Command::Down(args) => down::run(args, settings).await,

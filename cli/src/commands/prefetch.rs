@@ -10,7 +10,7 @@ use crate::stack::PullPolicy;
   devenv prefetch                 pull what is missing, build, sync vendored assets
   devenv prefetch --pull always   refresh every image even if present
   devenv prefetch --json          report what is local as JSON")]
-pub struct PrefetchArgs {
+pub(crate) struct PrefetchArgs {
     /// Services to prepare (with their dependencies); default: all, in every profile.
     pub services: Vec<String>,
     /// `missing` pulls only absent images; `always` refreshes them all.
@@ -18,7 +18,7 @@ pub struct PrefetchArgs {
     pub pull: PullPolicy,
 }
 
-pub async fn run(args: PrefetchArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: PrefetchArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
     // Everything a later offline `up` could need, whichever profiles it enables.
     let mut all_profiles = settings.clone();

@@ -8,7 +8,7 @@ use crate::settings::Settings;
   devenv ps                    a table of the project's containers
   devenv ps --json             the same as JSON (compose's key names)
   devenv ps -a                 include stopped containers")]
-pub struct PsArgs {
+pub(crate) struct PsArgs {
     /// Services to show; default: all.
     pub services: Vec<String>,
     /// Include stopped containers.
@@ -16,7 +16,7 @@ pub struct PsArgs {
     pub all: bool,
 }
 
-pub async fn run(args: PsArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: PsArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let (name, project) = super::project_name_and_model(&settings)?;
     if let Some(p) = &project {
         for s in &args.services {

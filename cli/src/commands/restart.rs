@@ -7,7 +7,7 @@ use crate::settings::Settings;
 #[command(after_help = "Examples:
   devenv restart                 every service
   devenv restart web worker      only these")]
-pub struct RestartArgs {
+pub(crate) struct RestartArgs {
     /// Services; default: all.
     pub services: Vec<String>,
     /// Seconds to wait for a container to stop before killing it.
@@ -15,7 +15,7 @@ pub struct RestartArgs {
     pub timeout: Option<u64>,
 }
 
-pub async fn run(args: RestartArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: RestartArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let (name, project) = super::project_name_and_model(&settings)?;
     let engine = crate::docker::Engine::connect().await?;
     let containers =

@@ -7,12 +7,12 @@ use crate::settings::Settings;
 #[command(after_help = "Examples:
   devenv start                 every service
   devenv start web worker      only these")]
-pub struct StartArgs {
+pub(crate) struct StartArgs {
     /// Services; default: all.
     pub services: Vec<String>,
 }
 
-pub async fn run(args: StartArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: StartArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let (name, project) = super::project_name_and_model(&settings)?;
     let engine = crate::docker::Engine::connect().await?;
     let containers =

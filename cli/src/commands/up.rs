@@ -15,7 +15,7 @@ use crate::stack::{PullPolicy, ReadyHook, UpOptions};
   devenv up --build              rebuild images from their Dockerfiles first
   devenv up --pull never         never pull; fail if an image is missing
   devenv up --offline            no network at all; fail fast naming what is missing")]
-pub struct UpArgs {
+pub(crate) struct UpArgs {
     /// Services to start (with their dependencies); default: all.
     pub services: Vec<String>,
     /// Build images before starting, even if they exist.
@@ -46,7 +46,7 @@ pub struct UpArgs {
     pub offline: bool,
 }
 
-pub async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
     let project = super::load_project(&settings, &args.services)?;
     let engine = crate::docker::Engine::connect().await?;

@@ -10,7 +10,7 @@ use super::normalize::absolute;
 use super::{COMPOSE_FILE, COMPOSE_PATH_SEPARATOR};
 
 /// Candidate names, in compose's order of preference.
-pub const FILE_NAMES: &[&str] = &[
+pub(crate) const FILE_NAMES: &[&str] = &[
     "compose.yaml",
     "compose.yml",
     "docker-compose.yaml",
@@ -18,7 +18,7 @@ pub const FILE_NAMES: &[&str] = &[
 ];
 
 /// Override files merged automatically after the discovered file (the first that exists).
-pub const OVERRIDE_NAMES: &[&str] = &[
+pub(crate) const OVERRIDE_NAMES: &[&str] = &[
     "compose.override.yaml",
     "compose.override.yml",
     "docker-compose.override.yaml",
@@ -27,7 +27,7 @@ pub const OVERRIDE_NAMES: &[&str] = &[
 
 /// The compose files to load, absolute, in merge order; plus a note when several candidate
 /// names exist side by side.
-pub fn compose_files(
+pub(super) fn compose_files(
     project_dir: &Path,
     explicit: &[PathBuf],
     env: &Env,

@@ -13,11 +13,11 @@ use super::error::{ComposeError, Location};
 use super::interpolate::{Env, interpolate};
 
 /// One parsed file: `KEY=value` pairs; a bare `KEY` (no `=`) maps to `None`.
-pub type EnvFile = IndexMap<String, Option<String>>;
+pub(super) type EnvFile = IndexMap<String, Option<String>>;
 
 /// Parse dotenv text. `lookup` provides the variables for `${...}` in values (the file's own
 /// earlier entries are visible too).
-pub fn parse(text: &str, file: &Path, lookup: &Env) -> Result<EnvFile, ComposeError> {
+pub(super) fn parse(text: &str, file: &Path, lookup: &Env) -> Result<EnvFile, ComposeError> {
     let mut out = EnvFile::new();
     let mut scope = lookup.clone();
     let lines: Vec<&str> = text.lines().collect();
@@ -96,7 +96,7 @@ pub fn parse(text: &str, file: &Path, lookup: &Env) -> Result<EnvFile, ComposeEr
 }
 
 /// Read and parse a dotenv file, naming the path on IO errors.
-pub fn read(path: &Path, lookup: &Env) -> Result<EnvFile, ComposeError> {
+pub(super) fn read(path: &Path, lookup: &Env) -> Result<EnvFile, ComposeError> {
     let text = std::fs::read_to_string(path).map_err(|source| ComposeError::Read {
         path: path.to_path_buf(),
         source,

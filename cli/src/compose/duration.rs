@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// Parse `1h2m3s`, `500ms`, `1.5s`, `10us`, `10µs`, `100ns`. A bare integer is seconds.
-pub fn parse(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse(text: &str) -> Result<Duration, String> {
     let s = text.trim();
     if s.is_empty() {
         return Err("an empty duration".into());
@@ -48,7 +48,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 }
 
 /// Format like Go's `time.Duration.String()`: `1m30s`, `10s`, `500ms`, `1h0m0s`, `0s`.
-pub fn format(d: Duration) -> String {
+pub(crate) fn format(d: Duration) -> String {
     let nanos = d.as_nanos();
     if nanos == 0 {
         return "0s".into();
@@ -89,7 +89,7 @@ fn trim_float(v: f64) -> String {
 }
 
 /// `serialize_with` for `Option<Duration>` fields.
-pub fn serialize_opt<S: serde::Serializer>(
+pub(crate) fn serialize_opt<S: serde::Serializer>(
     value: &Option<Duration>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {

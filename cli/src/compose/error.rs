@@ -7,7 +7,7 @@ use crate::error::{Diagnose, Kind};
 
 /// Where in which file (line and column 1-based, when known).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
+pub(crate) struct Location {
     pub file: PathBuf,
     pub line: Option<u32>,
     pub column: Option<u32>,
@@ -35,7 +35,7 @@ fn at(location: &Option<Location>) -> String {
 
 /// Errors from loading a compose project. All are the user's to fix.
 #[derive(Debug, thiserror::Error)]
-pub enum ComposeError {
+pub(crate) enum ComposeError {
     /// No compose file in the project folder or above it.
     #[error("no compose file found in `{}` or any parent folder", dir.display())]
     NotFound { dir: PathBuf },

@@ -14,7 +14,7 @@ use super::yaml::{self, find_line};
 const MAX_DEPTH: usize = 16;
 
 /// Resolve every `extends` in `doc` (one file, already interpolated).
-pub fn resolve_extends(
+pub(super) fn resolve_extends(
     doc: &mut Value,
     source: &Source,
     env: &Env,

@@ -6,7 +6,7 @@ use super::error::ComposeError;
 use super::model::{Project, Service};
 
 /// The closest name among `candidates` to `name`, when close enough to be a likely typo.
-pub fn did_you_mean<'a>(
+pub(super) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
@@ -22,7 +22,7 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c.to_string())
 }
 
-pub fn unknown_service(project: &Project, name: &str) -> ComposeError {
+pub(super) fn unknown_service(project: &Project, name: &str) -> ComposeError {
     let profiles = if project.disabled_services.iter().any(|s| s == name) {
         profiles_of_disabled(project, name)
     } else {
@@ -45,7 +45,7 @@ fn profiles_of_disabled(project: &Project, name: &str) -> Vec<String> {
 
 /// Every service `service` needs started first: `depends_on`, plus the implicit ones from
 /// `links`, `network_mode: service:X` and `volumes_from` (as compose does).
-pub fn service_dependencies(service: &Service) -> Vec<String> {
+pub(crate) fn service_dependencies(service: &Service) -> Vec<String> {
     let mut out: Vec<String> = service.depends_on.keys().cloned().collect();
     let implicit = service
         .links
@@ -84,7 +84,7 @@ fn deps(project: &Project, name: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn start_levels(
+pub(super) fn start_levels(
     project: &Project,
     selected: &[String],
 ) -> Result<Vec<Vec<String>>, ComposeError> {
@@ -165,7 +165,7 @@ mod tests {
     }
 
     fn names(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
+        v.iter().map(ToString::to_string).collect()
     }
 
     #[test]
@@ -218,7 +218,7 @@ mod tests {
         let err = p.start_levels(&names(&["wbe"])).unwrap_err();
         match &err {
             ComposeError::UnknownService { suggestion, .. } => {
-                assert_eq!(suggestion.as_deref(), Some("web"))
+                assert_eq!(suggestion.as_deref(), Some("web"));
             }
             other => panic!("{other:?}"),
         }

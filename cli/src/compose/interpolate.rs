@@ -6,11 +6,11 @@ use indexmap::IndexMap;
 use serde_yaml_ng::Value;
 
 /// Variables visible to interpolation: the process environment over `.env`.
-pub type Env = IndexMap<String, String>;
+pub(super) type Env = IndexMap<String, String>;
 
 /// What went wrong in one string.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InterpolationError {
+pub(super) enum InterpolationError {
     /// `${VAR:?msg}` / `${VAR?msg}` with VAR unset (or empty for `:?`).
     Required { var: String, message: String },
     /// A `$` that starts no valid substitution, or an unclosed `${`.
@@ -36,7 +36,7 @@ impl std::fmt::Display for InterpolationError {
 
 /// Interpolate one string. Unset variables (without a default) become "" and are pushed to
 /// `missing` (once each), as compose warns about them.
-pub fn interpolate(
+pub(super) fn interpolate(
     text: &str,
     env: &Env,
     missing: &mut Vec<String>,
@@ -171,7 +171,7 @@ fn braced(
 
 /// Interpolate every string value in `value` (mapping keys untouched). On error, returns the
 /// path of keys to the failing value (for the line lookup).
-pub fn interpolate_value(
+pub(super) fn interpolate_value(
     value: &mut Value,
     env: &Env,
     missing: &mut Vec<String>,

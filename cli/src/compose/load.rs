@@ -18,13 +18,13 @@ use super::yaml::{self, find_line};
 use super::{COMPOSE_PROFILES, COMPOSE_PROJECT_NAME, LoadOptions, discover, dotenv};
 
 /// One parsed, interpolated file.
-pub struct LoadedFile {
+pub(super) struct LoadedFile {
     pub source: Source,
     pub value: Value,
 }
 
 /// [`super::load`] with an explicit process environment (tests pass their own).
-pub fn load_with_env(opts: &LoadOptions, process_env: Env) -> Result<Project, ComposeError> {
+pub(crate) fn load_with_env(opts: &LoadOptions, process_env: Env) -> Result<Project, ComposeError> {
     let mut notes = Vec::new();
     let project_dir = opts.project_dir.clone();
     // `.env` (or --env-file) in the project folder, before discovery: it may set COMPOSE_FILE.
@@ -52,8 +52,7 @@ pub fn load_with_env(opts: &LoadOptions, process_env: Env) -> Result<Project, Co
     let working_dir = files
         .first()
         .and_then(|f| f.parent())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| project_dir.clone());
+        .map_or_else(|| project_dir.clone(), Path::to_path_buf);
     if !dotenv_read && working_dir != project_dir && working_dir.join(".env").is_file() {
         env = with_dotenv(&working_dir.join(".env"), &process_env)?;
     }
@@ -174,7 +173,7 @@ fn load_file(
     untag(&mut check);
     let sources = [source];
     let mut ctx = Ctx::new(&sources, working_dir, env);
-    super::normalize::document(&mut ctx, &check, "")?;
+    document(&mut ctx, &check, "")?;
     for n in ctx.notes {
         if !notes.contains(&n) {
             notes.push(n);
@@ -185,7 +184,7 @@ fn load_file(
 }
 
 /// Drop `x-` keys at the top level and in each service, network, volume, secret, config.
-pub fn strip_extensions(value: &mut Value) {
+pub(super) fn strip_extensions(value: &mut Value) {
     let Value::Mapping(top) = value else {
         return;
     };
@@ -252,7 +251,7 @@ fn project_name(
     Ok(name)
 }
 
-pub fn valid_project_name(name: &str) -> bool {
+pub(super) fn valid_project_name(name: &str) -> bool {
     name.chars()
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -263,7 +262,7 @@ pub fn valid_project_name(name: &str) -> bool {
 
 /// Like compose: lowercase, keep `[a-z0-9_-]`, drop leading characters that are not a
 /// letter or digit.
-pub fn normalize_project_name(raw: &str) -> String {
+pub(crate) fn normalize_project_name(raw: &str) -> String {
     let kept: String = raw
         .to_lowercase()
         .chars()
@@ -334,7 +333,7 @@ fn active_services(
 /// Cross-checks on the active services: dependencies, networks, volumes, secrets, configs.
 fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<(), ComposeError> {
     let loc =
-        |path: &[&str]| ctx.location_of(&path.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        |path: &[&str]| ctx.location_of(&path.iter().map(ToString::to_string).collect::<Vec<_>>());
     let names: Vec<String> = project.services.keys().cloned().collect();
     let mut uses_default = false;
     for name in &names {

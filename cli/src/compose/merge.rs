@@ -9,7 +9,7 @@ use serde_yaml_ng::{Mapping, Value};
 use super::normalize::{key_string, parse_short_volume, scalar};
 
 /// Merge `over` into `base` (both whole documents).
-pub fn merge_documents(base: &mut Value, over: Value) {
+pub(super) fn merge_documents(base: &mut Value, over: Value) {
     let Value::Mapping(over) = over else {
         return;
     };
@@ -65,7 +65,7 @@ fn reset_or(map: &mut Mapping, key: &Value, v: Value) -> Option<Value> {
 }
 
 /// Merge two service definitions.
-pub fn merge_service(base: &mut Value, over: Value) {
+pub(super) fn merge_service(base: &mut Value, over: Value) {
     let Value::Mapping(over) = over else {
         *base = over;
         return;
@@ -125,7 +125,7 @@ pub fn merge_service(base: &mut Value, over: Value) {
             "ports" | "expose" | "dns" | "dns_search" | "dns_opt" | "cap_add" | "cap_drop"
             | "security_opt" | "devices" | "tmpfs" | "profiles" | "links" | "external_links"
             | "group_add" | "volumes_from" | "extra_hosts" | "env_file" => {
-                append_unique(existing, v)
+                append_unique(existing, v);
             }
             "logging" => {
                 let same_driver =
@@ -143,7 +143,7 @@ pub fn merge_service(base: &mut Value, over: Value) {
 }
 
 /// Mappings merge recursively; anything else is replaced.
-pub fn deep_merge(base: &mut Value, over: Value) {
+pub(super) fn deep_merge(base: &mut Value, over: Value) {
     match (base, over) {
         (Value::Mapping(b), Value::Mapping(o)) => {
             for (k, v) in o {
@@ -172,7 +172,7 @@ fn merge_by_key(base: &mut Value, over: Value) {
                 };
                 match b.get_mut(&k) {
                     Some(existing) if v.is_mapping() && existing.is_mapping() => {
-                        deep_merge(existing, v)
+                        deep_merge(existing, v);
                     }
                     Some(existing) => *existing = v,
                     None => {

@@ -5,33 +5,31 @@
 
 mod discover;
 mod dotenv;
-pub mod duration;
+pub(crate) mod duration;
 mod error;
 mod extends;
 mod graph;
 mod interpolate;
 mod load;
 mod merge;
-pub mod model;
+pub(crate) mod model;
 mod normalize;
 mod yaml;
 
 use std::path::PathBuf;
 
-pub use discover::{FILE_NAMES, OVERRIDE_NAMES};
-pub use error::{ComposeError, Location};
-pub use graph::service_dependencies;
-pub use load::{load_with_env, normalize_project_name};
-pub use model::*;
+pub(crate) use error::ComposeError;
+pub(crate) use graph::service_dependencies;
+pub(crate) use model::*;
 
 // The variables compose reads; documented with the others in `env_vars`.
-pub use crate::env_vars::{
+pub(crate) use crate::env_vars::{
     COMPOSE_FILE, COMPOSE_PATH_SEPARATOR, COMPOSE_PROFILES, COMPOSE_PROJECT_NAME,
 };
 
 /// What to load and how.
 #[derive(Debug, Clone, Default)]
-pub struct LoadOptions {
+pub(crate) struct LoadOptions {
     /// Absolute folder to discover compose files from (and walk up from).
     pub project_dir: PathBuf,
     /// `-f` files, relative to `project_dir`; empty: `COMPOSE_FILE`, else discovery.
@@ -48,7 +46,7 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    pub fn from_settings(s: &crate::settings::Settings) -> Self {
+    pub(crate) fn from_settings(s: &crate::settings::Settings) -> Self {
         Self {
             project_dir: s.project_dir.clone(),
             files: s.global.files.clone(),
@@ -60,7 +58,7 @@ impl LoadOptions {
     }
 
     /// The same options with services named on the command line.
-    pub fn with_services(mut self, services: &[String]) -> Self {
+    pub(crate) fn with_services(mut self, services: &[String]) -> Self {
         self.explicit_services = services.to_vec();
         self
     }
@@ -68,7 +66,7 @@ impl LoadOptions {
 
 /// Discover, parse, interpolate, merge and normalize the project's compose files.
 /// Reads the process environment itself (`std::env::vars`) plus `.env`.
-pub fn load(opts: &LoadOptions) -> Result<Project, ComposeError> {
+pub(crate) fn load(opts: &LoadOptions) -> Result<Project, ComposeError> {
     load::load_with_env(opts, std::env::vars().collect())
 }
 
@@ -76,12 +74,15 @@ impl Project {
     /// Services to start for `up [SERVICE...]`: the named ones plus their transitive
     /// `depends_on` (empty = all), grouped by level: every service in level n depends only
     /// on services in earlier levels. Unknown names get a "did you mean"; cycles are named.
-    pub fn start_levels(&self, selected: &[String]) -> Result<Vec<Vec<String>>, ComposeError> {
+    pub(crate) fn start_levels(
+        &self,
+        selected: &[String],
+    ) -> Result<Vec<Vec<String>>, ComposeError> {
         graph::start_levels(self, selected)
     }
 
     /// One service by name, with a "did you mean" when there is none.
-    pub fn service(&self, name: &str) -> Result<&Service, ComposeError> {
+    pub(crate) fn service(&self, name: &str) -> Result<&Service, ComposeError> {
         self.services
             .get(name)
             .ok_or_else(|| graph::unknown_service(self, name))

@@ -17,7 +17,7 @@ fn is_false(b: &bool) -> bool {
 
 /// One resolved project: every compose file merged, interpolated, filtered by profiles.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Project {
+pub(crate) struct Project {
     /// `-p`, `COMPOSE_PROJECT_NAME`, top-level `name:`, else the folder name, normalised.
     pub name: String,
     /// Absolute; the folder of the first compose file. Relative paths resolve against it.
@@ -50,7 +50,7 @@ pub struct Project {
 
 /// One service, normalized.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Service {
+pub(crate) struct Service {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,7 +187,7 @@ pub struct Service {
 
 /// `build:` (a string is the context).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct BuildConfig {
+pub(crate) struct BuildConfig {
     /// Absolute path (or a remote URL kept verbatim).
     pub context: PathBuf,
     /// Relative to the context; default `Dockerfile`.
@@ -216,7 +216,7 @@ pub struct BuildConfig {
 
 /// One published or exposed port (short syntax expanded: one entry per container port).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Port {
+pub(crate) struct Port {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub target: u16,
@@ -236,7 +236,7 @@ pub struct Port {
 
 /// One mount (short syntax expanded).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ServiceVolume {
+pub(crate) struct ServiceVolume {
     /// `volume`, `bind`, `tmpfs` (also `npipe`, `image`, `cluster` kept verbatim).
     #[serde(rename = "type")]
     pub kind: String,
@@ -258,13 +258,13 @@ pub struct ServiceVolume {
 }
 
 impl ServiceVolume {
-    pub const VOLUME: &'static str = "volume";
-    pub const BIND: &'static str = "bind";
-    pub const TMPFS: &'static str = "tmpfs";
+    pub(crate) const VOLUME: &'static str = "volume";
+    pub(crate) const BIND: &'static str = "bind";
+    pub(crate) const TMPFS: &'static str = "tmpfs";
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct BindOptions {
+pub(crate) struct BindOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub propagation: Option<String>,
     /// Short syntax binds create a missing host folder (compose's behaviour).
@@ -276,7 +276,7 @@ pub struct BindOptions {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct VolumeOptions {
+pub(crate) struct VolumeOptions {
     #[serde(skip_serializing_if = "is_false")]
     pub nocopy: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -284,7 +284,7 @@ pub struct VolumeOptions {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct TmpfsOptions {
+pub(crate) struct TmpfsOptions {
     /// Bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
@@ -294,7 +294,7 @@ pub struct TmpfsOptions {
 
 /// A service's attachment to one network.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ServiceNetwork {
+pub(crate) struct ServiceNetwork {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -312,7 +312,11 @@ pub struct ServiceNetwork {
 /// What a service waits for before it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
-pub enum Condition {
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the variants spell compose's own condition names"
+)]
+pub(crate) enum Condition {
     #[default]
     ServiceStarted,
     ServiceHealthy,
@@ -320,7 +324,7 @@ pub enum Condition {
 }
 
 impl Condition {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Condition::ServiceStarted => "service_started",
             Condition::ServiceHealthy => "service_healthy",
@@ -330,7 +334,7 @@ impl Condition {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct DependsOn {
+pub(crate) struct DependsOn {
     pub condition: Condition,
     /// Restart this service when the dependency is updated.
     #[serde(skip_serializing_if = "is_false")]
@@ -351,7 +355,7 @@ impl Default for DependsOn {
 
 /// `healthcheck:`, normalized.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Healthcheck {
+pub(crate) struct Healthcheck {
     /// `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`; empty: inherit the image's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub test: Vec<String>,
@@ -383,7 +387,7 @@ pub struct Healthcheck {
 
 /// A service's use of a top-level secret or config.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ServiceFileRef {
+pub(crate) struct ServiceFileRef {
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
@@ -398,7 +402,7 @@ pub struct ServiceFileRef {
 impl ServiceFileRef {
     /// Where compose mounts a secret: `/run/secrets/<target or source>`, or `target` when
     /// it is an absolute path.
-    pub fn secret_mount_path(&self) -> String {
+    pub(crate) fn secret_mount_path(&self) -> String {
         match &self.target {
             Some(t) if t.starts_with('/') => t.clone(),
             Some(t) => format!("/run/secrets/{t}"),
@@ -407,7 +411,7 @@ impl ServiceFileRef {
     }
 
     /// Where compose mounts a config: `target`, else `/<source>`.
-    pub fn config_mount_path(&self) -> String {
+    pub(crate) fn config_mount_path(&self) -> String {
         match &self.target {
             Some(t) if t.starts_with('/') => t.clone(),
             Some(t) => format!("/{t}"),
@@ -417,13 +421,13 @@ impl ServiceFileRef {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Ulimit {
+pub(crate) struct Ulimit {
     pub soft: i64,
     pub hard: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Logging {
+pub(crate) struct Logging {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
@@ -432,7 +436,7 @@ pub struct Logging {
 
 /// A top-level network.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Network {
+pub(crate) struct Network {
     /// The engine's name: `<project>_<key>` unless `name:` is given or it is external.
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -454,7 +458,7 @@ pub struct Network {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Ipam {
+pub(crate) struct Ipam {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -464,7 +468,7 @@ pub struct Ipam {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct IpamPool {
+pub(crate) struct IpamPool {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subnet: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -477,7 +481,7 @@ pub struct IpamPool {
 
 /// A top-level named volume.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Volume {
+pub(crate) struct Volume {
     /// The engine's name: `<project>_<key>` unless `name:` is given or it is external.
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -492,7 +496,7 @@ pub struct Volume {
 
 /// A top-level secret or config.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FileObject {
+pub(crate) struct FileObject {
     /// The engine's name for external objects; the project-prefixed key otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

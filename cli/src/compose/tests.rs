@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::interpolate::Env;
+use super::load::load_with_env;
 use super::*;
 
 fn load_text(files: &[(&str, &str)], env: &[(&str, &str)]) -> Result<Project, ComposeError> {

@@ -8,7 +8,7 @@ use serde_yaml_ng::Value;
 use super::error::{ComposeError, Location};
 
 /// Parse YAML text into a `Value`, with `file:line:col: message` and a caret on error.
-pub fn parse(text: &str, file: &Path) -> Result<Value, ComposeError> {
+pub(super) fn parse(text: &str, file: &Path) -> Result<Value, ComposeError> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
@@ -51,7 +51,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Value, ComposeError> {
 }
 
 /// The offending line with a caret under `column` (both 1-based), prefixed by a newline.
-pub fn snippet(text: &str, line: usize, column: usize) -> String {
+pub(super) fn snippet(text: &str, line: usize, column: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     // Errors at the end of the input point past the last line: show the last line instead.
     let (line, column) = if line > lines.len() {
@@ -79,7 +79,7 @@ pub fn snippet(text: &str, line: usize, column: usize) -> String {
 
 /// Resolve YAML merge keys (`<<: *anchor`, `<<: [*a, *b]`) everywhere, innermost first so
 /// chains of merges work. Explicit keys win over merged ones; earlier merged maps win.
-pub fn apply_merge(value: &mut Value, depth: usize) -> Result<(), String> {
+pub(super) fn apply_merge(value: &mut Value, depth: usize) -> Result<(), String> {
     if depth > 200 {
         return Err("the YAML nests too deeply".into());
     }
@@ -165,13 +165,13 @@ fn key_on_line(line: &str) -> Option<(&str, usize)> {
 /// The 1-based line of the key at `path` (mapping keys, outermost first), found by
 /// indentation. Falls back to the deepest ancestor found; `None` when not even the first
 /// key is in the text (e.g. it came from an anchor or a flow mapping).
-pub fn find_line(text: &str, path: &[&str]) -> Option<u32> {
+pub(super) fn find_line(text: &str, path: &[&str]) -> Option<u32> {
     find_line_depth(text, path).1
 }
 
 /// Like [`find_line`], also saying how many leading keys of `path` were found. Tries every
 /// candidate for each key (backtracking), so a key in the second item of a list is found.
-pub fn find_line_depth(text: &str, path: &[&str]) -> (usize, Option<u32>) {
+pub(super) fn find_line_depth(text: &str, path: &[&str]) -> (usize, Option<u32>) {
     let lines: Vec<&str> = text.lines().collect();
     search(&lines, path, 0, None, 0)
 }

@@ -16,7 +16,7 @@ use super::{DockerError, Engine};
 /// A container's lifecycle state, as the engine reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ContainerState {
+pub(crate) enum ContainerState {
     Created,
     Running,
     Paused,
@@ -41,7 +41,7 @@ impl ContainerState {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Created => "created",
             Self::Running => "running",
@@ -57,7 +57,7 @@ impl ContainerState {
 
 /// A published port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PortBinding {
+pub(crate) struct PortBinding {
     #[serde(rename = "URL", skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     #[serde(rename = "TargetPort")]
@@ -70,7 +70,7 @@ pub struct PortBinding {
 
 /// One container of a project, from the engine's list (labels decoded).
 #[derive(Debug, Clone, Serialize)]
-pub struct ContainerInfo {
+pub(crate) struct ContainerInfo {
     #[serde(rename = "ID")]
     pub id: String,
     #[serde(rename = "Name")]
@@ -105,7 +105,7 @@ pub struct ContainerInfo {
 
 /// What `inspect` tells about a container's run state.
 #[derive(Debug, Clone)]
-pub struct RunState {
+pub(crate) struct RunState {
     pub state: ContainerState,
     pub exit_code: Option<i64>,
     /// `healthy` / `unhealthy` / `starting`, or None without a healthcheck.
@@ -113,7 +113,6 @@ pub struct RunState {
     /// The last healthcheck outputs, oldest first.
     pub health_log: Vec<String>,
     pub error: Option<String>,
-    pub image_id: Option<String>,
 }
 
 fn health_from_status(status: &str) -> String {
@@ -127,7 +126,7 @@ fn health_from_status(status: &str) -> String {
 
 impl Engine {
     /// Every container of a project (running or not when `all`), one-offs included.
-    pub async fn project_containers(
+    pub(crate) async fn project_containers(
         &self,
         project: &str,
         all: bool,
@@ -145,7 +144,7 @@ impl Engine {
     }
 
     /// Every container (any project) publishing `port` on the host.
-    pub async fn containers_publishing(
+    pub(crate) async fn containers_publishing(
         &self,
         port: u16,
     ) -> Result<Vec<ContainerInfo>, DockerError> {
@@ -173,7 +172,7 @@ impl Engine {
     }
 
     /// Create a container (for `platform`, e.g. `linux/amd64`, when given); returns its id.
-    pub async fn create_container(
+    pub(crate) async fn create_container(
         &self,
         name: &str,
         body: ContainerCreateBody,
@@ -194,7 +193,7 @@ impl Engine {
         Ok(resp.id)
     }
 
-    pub async fn start(&self, name: &str) -> Result<(), DockerError> {
+    pub(crate) async fn start(&self, name: &str) -> Result<(), DockerError> {
         self.api()
             .start_container(name, None::<StartContainerOptions>)
             .await
@@ -205,7 +204,7 @@ impl Engine {
     }
 
     /// Stop with the container's own stop signal; SIGKILL after `timeout_secs`.
-    pub async fn stop(&self, name: &str, timeout_secs: i32) -> Result<(), DockerError> {
+    pub(crate) async fn stop(&self, name: &str, timeout_secs: i32) -> Result<(), DockerError> {
         let opts = StopContainerOptions {
             t: Some(timeout_secs),
             signal: None,
@@ -225,7 +224,12 @@ impl Engine {
     }
 
     /// Remove a container (forcefully when `force`), with its anonymous volumes when `volumes`.
-    pub async fn remove(&self, name: &str, force: bool, volumes: bool) -> Result<(), DockerError> {
+    pub(crate) async fn remove(
+        &self,
+        name: &str,
+        force: bool,
+        volumes: bool,
+    ) -> Result<(), DockerError> {
         let opts = RemoveContainerOptions {
             force,
             v: volumes,
@@ -257,7 +261,7 @@ impl Engine {
     }
 
     /// The container's current run state and health.
-    pub async fn run_state(&self, name: &str) -> Result<RunState, DockerError> {
+    pub(crate) async fn run_state(&self, name: &str) -> Result<RunState, DockerError> {
         let info = self.inspect(name).await?;
         let state = info.state.unwrap_or_default();
         let health = state
@@ -284,13 +288,12 @@ impl Engine {
             health,
             health_log,
             error: state.error.filter(|e| !e.is_empty()),
-            image_id: info.image,
         })
     }
 
     /// The anonymous volumes mounted in a container, as (volume name, mount path): what a
     /// recreated container inherits, as compose does.
-    pub async fn anonymous_volumes(
+    pub(crate) async fn anonymous_volumes(
         &self,
         name: &str,
     ) -> Result<Vec<(String, String)>, DockerError> {
@@ -308,7 +311,7 @@ impl Engine {
     }
 
     /// The last `n` lines the container printed (stdout and stderr), for error reports.
-    pub async fn container_logs_tail(
+    pub(crate) async fn container_logs_tail(
         &self,
         name: &str,
         n: usize,
@@ -346,10 +349,10 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         .unwrap_or_default()
         .into_iter()
         .map(|p| {
-            let protocol = p.typ.map(|t| t.to_string()).unwrap_or_else(|| "tcp".into());
+            let protocol = p.typ.map_or_else(|| "tcp".into(), |t| t.to_string());
             let url = p.public_port.map(|port| {
                 let ip = match p.ip.as_deref() {
-                    None | Some("") | Some("0.0.0.0") => "127.0.0.1".to_string(),
+                    None | Some("" | "0.0.0.0") => "127.0.0.1".to_string(),
                     Some("::") => "[::1]".to_string(),
                     Some(ip) if ip.contains(':') => format!("[{ip}]"),
                     Some(ip) => ip.to_string(),
@@ -391,7 +394,7 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
 
 impl Engine {
     /// Block until the container exits; returns its exit code.
-    pub async fn wait_exit(&self, name: &str) -> Result<i64, DockerError> {
+    pub(crate) async fn wait_exit(&self, name: &str) -> Result<i64, DockerError> {
         use bollard::query_parameters::WaitContainerOptions;
         let mut stream = self
             .api()

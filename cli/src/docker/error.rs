@@ -5,7 +5,7 @@ use crate::error::{Diagnose, Kind};
 type Source = bollard::errors::Error;
 
 #[derive(Debug, thiserror::Error)]
-pub enum DockerError {
+pub(crate) enum DockerError {
     #[error("cannot connect to the Docker engine at `{host}`")]
     Connect { host: String, source: Source },
     #[error("the Docker engine at `{host}` did not answer within 5 s")]
@@ -67,7 +67,7 @@ pub enum DockerError {
 
 impl DockerError {
     /// The engine's own message, when the engine answered with an error.
-    pub fn engine_message(&self) -> Option<&str> {
+    pub(crate) fn engine_message(&self) -> Option<&str> {
         use std::error::Error;
         let source = self.source()?.downcast_ref::<Source>()?;
         match source {
@@ -77,7 +77,7 @@ impl DockerError {
     }
 
     /// The HTTP status the engine answered with, if any.
-    pub fn status_code(&self) -> Option<u16> {
+    pub(crate) fn status_code(&self) -> Option<u16> {
         use std::error::Error;
         match self.source()?.downcast_ref::<Source>()? {
             Source::DockerResponseServerError { status_code, .. } => Some(*status_code),

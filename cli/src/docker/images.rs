@@ -12,7 +12,7 @@ use crate::ui::Printer;
 
 /// Everything needed to build one service's image.
 #[derive(Debug, Clone)]
-pub struct BuildRequest {
+pub(crate) struct BuildRequest {
     pub service: String,
     /// The tag to give the result, e.g. `shop-web` or the service's `image:`.
     pub image: String,
@@ -35,7 +35,7 @@ pub struct BuildRequest {
 }
 
 /// Split `repo[:tag]` (a registry port is not a tag), defaulting the tag to `latest`.
-pub fn split_reference(image: &str) -> (&str, &str) {
+pub(super) fn split_reference(image: &str) -> (&str, &str) {
     if let Some(at) = image.find('@') {
         return (&image[..at], &image[at + 1..]);
     }
@@ -48,7 +48,7 @@ pub fn split_reference(image: &str) -> (&str, &str) {
 
 impl Engine {
     /// The local image's id, or None when it is not present.
-    pub async fn image_id(&self, image: &str) -> Result<Option<String>, DockerError> {
+    pub(crate) async fn image_id(&self, image: &str) -> Result<Option<String>, DockerError> {
         match self.api().inspect_image(image).await {
             Ok(info) => Ok(info.id),
             Err(bollard::errors::Error::DockerResponseServerError {
@@ -62,7 +62,7 @@ impl Engine {
     }
 
     /// The paths an image declares as `VOLUME`.
-    pub async fn image_volumes(&self, image: &str) -> Result<Vec<String>, DockerError> {
+    pub(crate) async fn image_volumes(&self, image: &str) -> Result<Vec<String>, DockerError> {
         match self.api().inspect_image(image).await {
             Ok(info) => Ok(info.config.and_then(|c| c.volumes).unwrap_or_default()),
             Err(bollard::errors::Error::DockerResponseServerError {
@@ -76,7 +76,7 @@ impl Engine {
     }
 
     /// Pull an image, one progress bar per layer.
-    pub async fn pull(&self, image: &str, printer: &Printer) -> Result<(), DockerError> {
+    pub(crate) async fn pull(&self, image: &str, printer: &Printer) -> Result<(), DockerError> {
         let (repo, tag) = split_reference(image);
         let opts = CreateImageOptions {
             from_image: Some(repo.to_string()),
@@ -128,7 +128,7 @@ impl Engine {
 
     /// Build an image from a context folder, streaming output; on failure the error names
     /// the failing step and carries the last lines of output.
-    pub async fn build(
+    pub(crate) async fn build(
         &self,
         req: &BuildRequest,
         printer: &Printer,

@@ -18,36 +18,36 @@ mod containers;
 mod error;
 mod images;
 mod resources;
-pub mod spec;
+pub(crate) mod spec;
 mod streams;
 
 use std::time::Duration;
 
 use bollard::Docker;
 
-pub use containers::RunState;
-pub use containers::{ContainerInfo, ContainerState, PortBinding};
-pub use error::DockerError;
-pub use images::BuildRequest;
-pub use resources::{NetworkRequest, VolumeRequest};
-pub use streams::{ContainerEvent, ExecRequest, LogLine, LogStream};
+pub(crate) use containers::RunState;
+pub(crate) use containers::{ContainerInfo, ContainerState};
+pub(crate) use error::DockerError;
+pub(crate) use images::BuildRequest;
+pub(crate) use resources::{NetworkRequest, VolumeRequest};
+pub(crate) use streams::{ContainerEvent, ExecRequest};
 
 /// Where devenv looks for the engine when `DOCKER_HOST` is unset.
-pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
+pub(crate) const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 
 /// How long to wait for the engine to answer a ping before saying it is unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A connected engine with a negotiated API version. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Engine {
+pub(crate) struct Engine {
     docker: Docker,
     host: String,
 }
 
 impl Engine {
     /// Connect through `DOCKER_HOST` or the default socket and negotiate the API version.
-    pub async fn connect() -> Result<Self, DockerError> {
+    pub(crate) async fn connect() -> Result<Self, DockerError> {
         let host = std::env::var(crate::env_vars::DOCKER_HOST)
             .ok()
             .filter(|h| !h.is_empty())
@@ -72,17 +72,17 @@ impl Engine {
     }
 
     /// Where we connected (for messages).
-    pub fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         &self.host
     }
 
     /// The negotiated API version, e.g. `1.41`.
-    pub fn api_version(&self) -> String {
+    pub(crate) fn api_version(&self) -> String {
         self.docker.client_version().to_string()
     }
 
     /// The engine's own version string, e.g. `20.10.24`.
-    pub async fn server_version(&self) -> Result<String, DockerError> {
+    pub(crate) async fn server_version(&self) -> Result<String, DockerError> {
         let v = self
             .docker
             .version()

@@ -10,7 +10,7 @@ use super::{DockerError, Engine};
 
 /// What to create for one project network.
 #[derive(Debug, Clone, Default)]
-pub struct NetworkRequest {
+pub(crate) struct NetworkRequest {
     pub name: String,
     pub driver: Option<String>,
     pub internal: bool,
@@ -24,7 +24,7 @@ pub struct NetworkRequest {
 
 /// What to create for one named volume.
 #[derive(Debug, Clone, Default)]
-pub struct VolumeRequest {
+pub(crate) struct VolumeRequest {
     pub name: String,
     pub driver: Option<String>,
     pub options: HashMap<String, String>,
@@ -37,7 +37,7 @@ fn is_status(err: &bollard::errors::Error, code: u16) -> bool {
 
 impl Engine {
     /// Does a network with exactly this name exist?
-    pub async fn network_exists(&self, name: &str) -> Result<bool, DockerError> {
+    pub(crate) async fn network_exists(&self, name: &str) -> Result<bool, DockerError> {
         match self.api().inspect_network(name, None).await {
             Ok(n) => Ok(n.name.as_deref() == Some(name)),
             Err(e) if is_status(&e, 404) => Ok(false),
@@ -49,7 +49,7 @@ impl Engine {
     }
 
     /// Create the network unless it exists. Returns true when it was created.
-    pub async fn ensure_network(&self, req: NetworkRequest) -> Result<bool, DockerError> {
+    pub(crate) async fn ensure_network(&self, req: NetworkRequest) -> Result<bool, DockerError> {
         if self.network_exists(&req.name).await? {
             return Ok(false);
         }
@@ -91,7 +91,7 @@ impl Engine {
     }
 
     /// Names of the networks labelled as this project's.
-    pub async fn project_networks(&self, project: &str) -> Result<Vec<String>, DockerError> {
+    pub(crate) async fn project_networks(&self, project: &str) -> Result<Vec<String>, DockerError> {
         let filters = HashMap::from([(
             "label".to_string(),
             vec![format!("{}={project}", labels::PROJECT)],
@@ -109,7 +109,7 @@ impl Engine {
         Ok(list.into_iter().filter_map(|n| n.name).collect())
     }
 
-    pub async fn remove_network(&self, name: &str) -> Result<(), DockerError> {
+    pub(crate) async fn remove_network(&self, name: &str) -> Result<(), DockerError> {
         match self.api().remove_network(name).await {
             Ok(()) => Ok(()),
             Err(e) if is_status(&e, 404) => Ok(()),
@@ -120,7 +120,7 @@ impl Engine {
         }
     }
 
-    pub async fn volume_exists(&self, name: &str) -> Result<bool, DockerError> {
+    pub(crate) async fn volume_exists(&self, name: &str) -> Result<bool, DockerError> {
         match self.api().inspect_volume(name).await {
             Ok(_) => Ok(true),
             Err(e) if is_status(&e, 404) => Ok(false),
@@ -132,7 +132,7 @@ impl Engine {
     }
 
     /// Create the volume unless it exists. Returns true when it was created.
-    pub async fn ensure_volume(&self, req: VolumeRequest) -> Result<bool, DockerError> {
+    pub(crate) async fn ensure_volume(&self, req: VolumeRequest) -> Result<bool, DockerError> {
         if self.volume_exists(&req.name).await? {
             return Ok(false);
         }
@@ -154,7 +154,7 @@ impl Engine {
     }
 
     /// Names of the volumes labelled as this project's.
-    pub async fn project_volumes(&self, project: &str) -> Result<Vec<String>, DockerError> {
+    pub(crate) async fn project_volumes(&self, project: &str) -> Result<Vec<String>, DockerError> {
         let filters = HashMap::from([(
             "label".to_string(),
             vec![format!("{}={project}", labels::PROJECT)],
@@ -177,7 +177,7 @@ impl Engine {
             .collect())
     }
 
-    pub async fn remove_volume(&self, name: &str) -> Result<(), DockerError> {
+    pub(crate) async fn remove_volume(&self, name: &str) -> Result<(), DockerError> {
         match self
             .api()
             .remove_volume(name, Some(RemoveVolumeOptions { force: false }))
@@ -195,7 +195,7 @@ impl Engine {
 
 impl Engine {
     /// Attach a container to one more network (the create call takes only one).
-    pub async fn connect_network(
+    pub(crate) async fn connect_network(
         &self,
         container: &str,
         network: &str,

@@ -14,29 +14,29 @@ use sha2::{Digest, Sha256};
 use crate::compose::model::{Project, Service, ServiceVolume};
 
 /// Compose's label keys (the contract with `docker compose`).
-pub mod labels {
-    pub const PROJECT: &str = "com.docker.compose.project";
-    pub const SERVICE: &str = "com.docker.compose.service";
-    pub const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";
-    pub const ONEOFF: &str = "com.docker.compose.oneoff";
-    pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
-    pub const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
-    pub const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
-    pub const VERSION: &str = "com.docker.compose.version";
-    pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
-    pub const IMAGE: &str = "com.docker.compose.image";
-    pub const NETWORK: &str = "com.docker.compose.network";
-    pub const VOLUME: &str = "com.docker.compose.volume";
+pub(crate) mod labels {
+    pub(crate) const PROJECT: &str = "com.docker.compose.project";
+    pub(crate) const SERVICE: &str = "com.docker.compose.service";
+    pub(crate) const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";
+    pub(crate) const ONEOFF: &str = "com.docker.compose.oneoff";
+    pub(crate) const CONFIG_HASH: &str = "com.docker.compose.config-hash";
+    pub(crate) const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
+    pub(crate) const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
+    pub(crate) const VERSION: &str = "com.docker.compose.version";
+    pub(crate) const DEPENDS_ON: &str = "com.docker.compose.depends_on";
+    pub(crate) const IMAGE: &str = "com.docker.compose.image";
+    pub(crate) const NETWORK: &str = "com.docker.compose.network";
+    pub(crate) const VOLUME: &str = "com.docker.compose.volume";
     /// Which devenv made it (ours, not compose's).
-    pub const DEVENV_VERSION: &str = "dev.devenv.version";
+    pub(crate) const DEVENV_VERSION: &str = "dev.devenv.version";
 }
 
 /// The compose version we write into `com.docker.compose.version`: the compose file
 /// behaviour devenv follows. Compose v2 reads it only for display.
-pub const COMPOSE_COMPAT_VERSION: &str = "2.24.0";
+pub(crate) const COMPOSE_COMPAT_VERSION: &str = "2.24.0";
 
 /// The image a service runs: its `image:`, else `<project>-<service>` for a build, like compose v2.
-pub fn image_name(project: &str, name: &str, service: &Service) -> String {
+pub(crate) fn image_name(project: &str, name: &str, service: &Service) -> String {
     match &service.image {
         Some(image) => image.clone(),
         None => format!("{project}-{name}"),
@@ -44,7 +44,7 @@ pub fn image_name(project: &str, name: &str, service: &Service) -> String {
 }
 
 /// The container's name: `container_name:`, else `<project>-<service>-<n>` like compose v2.
-pub fn container_name(project: &str, name: &str, service: &Service, number: u32) -> String {
+pub(crate) fn container_name(project: &str, name: &str, service: &Service, number: u32) -> String {
     service
         .container_name
         .clone()
@@ -55,7 +55,7 @@ pub fn container_name(project: &str, name: &str, service: &Service, number: u32)
 ///
 /// Like compose's, it leaves out what does not shape the container: `build` (the image id
 /// label covers a rebuilt image), `pull_policy`, `profiles` and `depends_on` (start order).
-pub fn config_hash(service: &Service) -> String {
+pub(crate) fn config_hash(service: &Service) -> String {
     let mut shaped = service.clone();
     shaped.build = None;
     shaped.pull_policy = None;
@@ -66,7 +66,7 @@ pub fn config_hash(service: &Service) -> String {
 }
 
 /// Labels compose puts on a project's networks and volumes.
-pub fn resource_labels(
+pub(crate) fn resource_labels(
     project: &str,
     kind_key: &str,
     key: &str,
@@ -82,7 +82,7 @@ pub fn resource_labels(
 
 /// Everything that varies per container beyond the service's own config.
 #[derive(Debug, Clone)]
-pub struct ContainerPlan {
+pub(crate) struct ContainerPlan {
     pub name: String,
     pub body: ContainerCreateBody,
     /// Networks to connect after create (the API before 1.44 takes one at create time).
@@ -92,7 +92,7 @@ pub struct ContainerPlan {
 }
 
 /// Build the create body for container `number` of `service`.
-pub fn container_plan(
+pub(crate) fn container_plan(
     project: &Project,
     name: &str,
     service: &Service,
@@ -195,11 +195,10 @@ pub fn container_plan(
     let network_mode = match service.network_mode.as_deref() {
         Some(m) if m.starts_with("service:") => {
             let other = &m["service:".len()..];
-            let cname = project
-                .services
-                .get(other)
-                .map(|o| container_name(&project.name, other, o, 1))
-                .unwrap_or_else(|| format!("{}-{other}-1", project.name));
+            let cname = project.services.get(other).map_or_else(
+                || format!("{}-{other}-1", project.name),
+                |o| container_name(&project.name, other, o, 1),
+            );
             Some(format!("container:{cname}"))
         }
         other => other.map(str::to_string),
@@ -218,11 +217,10 @@ pub fn container_plan(
         .iter()
         .map(|l| {
             let (svc, alias) = l.split_once(':').unwrap_or((l.as_str(), l.as_str()));
-            let target = project
-                .services
-                .get(svc)
-                .map(|o| container_name(&project.name, svc, o, 1))
-                .unwrap_or_else(|| svc.to_string());
+            let target = project.services.get(svc).map_or_else(
+                || svc.to_string(),
+                |o| container_name(&project.name, svc, o, 1),
+            );
             format!("{target}:{alias}")
         })
         .collect();
@@ -317,11 +315,10 @@ pub fn container_plan(
                         let (svc, mode) = v
                             .split_once(':')
                             .map_or((v.as_str(), None), |(s, m)| (s, Some(m)));
-                        let target = project
-                            .services
-                            .get(svc)
-                            .map(|s| container_name(&project.name, svc, s, 1))
-                            .unwrap_or_else(|| svc.to_string());
+                        let target = project.services.get(svc).map_or_else(
+                            || svc.to_string(),
+                            |s| container_name(&project.name, svc, s, 1),
+                        );
                         mode.map_or(target.clone(), |m| format!("{target}:{m}"))
                     }
                 })
@@ -393,7 +390,7 @@ pub fn container_plan(
 /// Mount a replaced container's anonymous volumes (name, path) into its successor, as
 /// compose does, so their data survives a config change and nothing is left dangling: only
 /// at paths the new config still has an anonymous volume, or the image declares a `VOLUME`.
-pub fn with_inherited_volumes(
+pub(crate) fn with_inherited_volumes(
     mut plan: ContainerPlan,
     volumes: Vec<(String, String)>,
     image_volumes: &[String],
@@ -430,21 +427,19 @@ pub fn with_inherited_volumes(
 }
 
 /// The engine name of a project network key.
-pub fn network_name(project: &Project, key: &str) -> String {
+pub(crate) fn network_name(project: &Project, key: &str) -> String {
     project
         .networks
         .get(key)
-        .map(|n| n.name.clone())
-        .unwrap_or_else(|| format!("{}_{key}", project.name))
+        .map_or_else(|| format!("{}_{key}", project.name), |n| n.name.clone())
 }
 
 /// The engine name of a project volume key.
-pub fn volume_name(project: &Project, key: &str) -> String {
+pub(crate) fn volume_name(project: &Project, key: &str) -> String {
     project
         .volumes
         .get(key)
-        .map(|v| v.name.clone())
-        .unwrap_or_else(|| format!("{}_{key}", project.name))
+        .map_or_else(|| format!("{}_{key}", project.name), |v| v.name.clone())
 }
 
 /// `3000`, `3000/udp`, `3000-3002` → the engine's `PORT/PROTO` keys (ranges expanded, as
@@ -483,10 +478,7 @@ fn restart_policy(s: &str) -> RestartPolicy {
 fn device(spec: &str) -> DeviceMapping {
     let mut parts = spec.splitn(3, ':');
     let host = parts.next().unwrap_or_default().to_string();
-    let container = parts
-        .next()
-        .map(str::to_string)
-        .unwrap_or_else(|| host.clone());
+    let container = parts.next().map_or_else(|| host.clone(), str::to_string);
     let perms = parts.next().unwrap_or("rwm").to_string();
     DeviceMapping {
         path_on_host: Some(host),

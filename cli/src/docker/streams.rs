@@ -14,16 +14,16 @@ use super::{DockerError, Engine};
 
 /// One chunk of a container's output, split into lines by the caller if needed.
 #[derive(Debug, Clone)]
-pub struct LogLine {
+pub(crate) struct LogLine {
     pub stderr: bool,
     pub text: String,
 }
 
-pub type LogStream = Pin<Box<dyn Stream<Item = Result<LogLine, DockerError>> + Send>>;
+pub(crate) type LogStream = Pin<Box<dyn Stream<Item = Result<LogLine, DockerError>> + Send>>;
 
 /// What to run with `exec`.
 #[derive(Debug, Clone, Default)]
-pub struct ExecRequest {
+pub(crate) struct ExecRequest {
     pub cmd: Vec<String>,
     pub env: Vec<String>,
     pub user: Option<String>,
@@ -37,7 +37,7 @@ pub struct ExecRequest {
 
 /// An engine event about a container, reduced to what waiting needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContainerEvent {
+pub(crate) enum ContainerEvent {
     Health { id: String, status: String },
     Die { id: String },
     Start { id: String },
@@ -46,7 +46,7 @@ pub enum ContainerEvent {
 
 impl Engine {
     /// A container's logs; `tail` is `all` or a number, `since` a unix timestamp.
-    pub fn logs(
+    pub(crate) fn logs(
         &self,
         name: &str,
         follow: bool,
@@ -84,7 +84,7 @@ impl Engine {
     }
 
     /// Run a command in a running container, wired to our stdio. Returns its exit code.
-    pub async fn exec(&self, container: &str, req: ExecRequest) -> Result<i64, DockerError> {
+    pub(crate) async fn exec(&self, container: &str, req: ExecRequest) -> Result<i64, DockerError> {
         let err = |source| DockerError::Exec {
             name: container.to_string(),
             source,
@@ -126,7 +126,7 @@ impl Engine {
             return Ok(0);
         };
         let _raw = if req.tty {
-            crate::docker::streams::raw::RawMode::enable()
+            raw::RawMode::enable()
         } else {
             None
         };
@@ -184,7 +184,7 @@ impl Engine {
     }
 
     /// Engine events for containers of a project (health, start, die), from now on.
-    pub fn container_events(
+    pub(crate) fn container_events(
         &self,
         project: &str,
     ) -> Pin<Box<dyn Stream<Item = Result<ContainerEvent, DockerError>> + Send>> {

@@ -26,7 +26,7 @@ use crate::ui::Printer;
 
 /// What `db migrate` was asked to do.
 #[derive(Debug, Clone)]
-pub struct MigrateOptions {
+pub(crate) struct MigrateOptions {
     pub dir: PathBuf,
     pub dry_run: bool,
     /// Apply pending files up to and including this version.
@@ -42,7 +42,7 @@ pub struct MigrateOptions {
 
 /// One file applied (or, for a dry run, that would be).
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct AppliedFile {
+pub(crate) struct AppliedFile {
     pub version: u64,
     pub name: String,
     pub file: String,
@@ -51,7 +51,7 @@ pub struct AppliedFile {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub dry_run: bool,
     pub applied: Vec<AppliedFile>,
     /// Pending files left after a `--target` run.
@@ -59,7 +59,7 @@ pub struct Outcome {
 }
 
 /// Apply pending migrations.
-pub async fn migrate(
+pub(crate) async fn migrate(
     target: &Target,
     opts: &MigrateOptions,
     printer: &Printer,

@@ -19,7 +19,7 @@ use super::lock::MigrationLock;
 use crate::ui::Printer;
 
 /// Runs a command somewhere and returns its exit code. Output goes to the user (stderr).
-pub trait CommandRunner: Send + Sync {
+pub(crate) trait CommandRunner: Send + Sync {
     /// `argv[0]` is the program; `env` is added to the command's environment.
     fn run<'a>(
         &'a self,
@@ -33,7 +33,7 @@ pub trait CommandRunner: Send + Sync {
 
 /// The environment a command migration gets: `PGOPTIONS` with the session timeouts, added
 /// to any `PGOPTIONS` already set on this machine.
-pub fn migration_env(cfg: &DbConfig) -> Result<Vec<(String, String)>, MigrateError> {
+pub(crate) fn migration_env(cfg: &DbConfig) -> Result<Vec<(String, String)>, MigrateError> {
     let mut options = format!(
         "-c lock_timeout={} -c statement_timeout={}",
         pg_millis(cfg.lock_timeout()?),
@@ -48,7 +48,7 @@ pub fn migration_env(cfg: &DbConfig) -> Result<Vec<(String, String)>, MigrateErr
 }
 
 /// Take the migration lock, run the command, release the lock; returns the exit code.
-pub async fn run_command(
+pub(crate) async fn run_command(
     target: &Target,
     cfg: &DbConfig,
     argv: &[String],
@@ -79,7 +79,7 @@ pub async fn run_command(
 }
 
 /// Runs the command on this machine with `DATABASE_URL` set to the target's URL.
-pub struct HostRunner {
+pub(crate) struct HostRunner {
     pub database_url: String,
     pub cwd: std::path::PathBuf,
 }
@@ -97,7 +97,7 @@ impl CommandRunner for HostRunner {
             let mut cmd = tokio::process::Command::new(program);
             cmd.args(args)
                 .current_dir(&self.cwd)
-                .env("DATABASE_URL", &self.database_url)
+                .env(crate::env_vars::DATABASE_URL, &self.database_url)
                 .stdin(Stdio::null());
             // The command's output is for people: both streams go to our stderr.
             if let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() {
@@ -124,7 +124,7 @@ impl CommandRunner for HostRunner {
 }
 
 /// A process's exit code, with 128+signal for a killed one (as shells report it).
-pub fn exit_code(status: std::process::ExitStatus) -> i32 {
+pub(crate) fn exit_code(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     status
         .code()

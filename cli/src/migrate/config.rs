@@ -11,12 +11,12 @@ use serde::Deserialize;
 use super::MigrateError;
 
 /// Environment variable read for the database URL (also listed in `env_vars.rs`).
-pub const DATABASE_URL: &str = "DATABASE_URL";
+use crate::env_vars::DATABASE_URL;
 
 /// `database:` in devenv.yaml.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct DbConfig {
+pub(crate) struct DbConfig {
     /// The compose service that runs PostgreSQL (for `db dump`/`db shell`, `up`, port lookup).
     pub service: Option<String>,
     /// Connection URL (`postgres://user:pass@host:port/db`).
@@ -67,7 +67,7 @@ impl Default for DbConfig {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum CommandIn {
+pub(crate) enum CommandIn {
     #[default]
     App,
     Host,
@@ -76,7 +76,7 @@ pub enum CommandIn {
 /// `database.lint:`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct LintConfig {
+pub(crate) struct LintConfig {
     /// Rule ids to turn off everywhere.
     pub disable: Vec<String>,
     /// Files whose version is at or below this are not linted (grandfathered).
@@ -84,20 +84,20 @@ pub struct LintConfig {
 }
 
 impl DbConfig {
-    pub fn lock_timeout(&self) -> Result<Duration, MigrateError> {
+    pub(crate) fn lock_timeout(&self) -> Result<Duration, MigrateError> {
         parse_duration("database.lock_timeout", &self.lock_timeout)
     }
-    pub fn statement_timeout(&self) -> Result<Duration, MigrateError> {
+    pub(crate) fn statement_timeout(&self) -> Result<Duration, MigrateError> {
         parse_duration("database.statement_timeout", &self.statement_timeout)
     }
-    pub fn lock_wait(&self) -> Result<Duration, MigrateError> {
+    pub(crate) fn lock_wait(&self) -> Result<Duration, MigrateError> {
         parse_duration("database.lock_wait", &self.lock_wait)
     }
-    pub fn wait_timeout(&self) -> Result<Duration, MigrateError> {
+    pub(crate) fn wait_timeout(&self) -> Result<Duration, MigrateError> {
         parse_duration("database.wait_timeout", &self.wait_timeout)
     }
     /// The history table name, checked to be a plain identifier (it is spliced into SQL).
-    pub fn history_table(&self) -> Result<&str, MigrateError> {
+    pub(crate) fn history_table(&self) -> Result<&str, MigrateError> {
         let name = self.history_table.as_str();
         let ok = !name.is_empty()
             && name.len() <= 63
@@ -119,7 +119,7 @@ impl DbConfig {
 }
 
 /// `5s`, `500ms`, `2min`, or `0` (none). Humantime syntax.
-pub fn parse_duration(key: &'static str, text: &str) -> Result<Duration, MigrateError> {
+pub(crate) fn parse_duration(key: &'static str, text: &str) -> Result<Duration, MigrateError> {
     let text = text.trim();
     if text == "0" {
         return Ok(Duration::ZERO);
@@ -131,13 +131,13 @@ pub fn parse_duration(key: &'static str, text: &str) -> Result<Duration, Migrate
 }
 
 /// Milliseconds as PostgreSQL takes them in `SET lock_timeout = …`.
-pub fn pg_millis(d: Duration) -> String {
+pub(crate) fn pg_millis(d: Duration) -> String {
     format!("{}ms", d.as_millis())
 }
 
 /// Where the URL came from, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UrlSource {
+pub(crate) enum UrlSource {
     Flag,
     Env,
     Config,
@@ -154,7 +154,7 @@ impl std::fmt::Display for UrlSource {
 }
 
 /// `--database-url`, else `DATABASE_URL`, else `database.url`.
-pub fn resolve_url(flag: Option<&str>, config: &DbConfig) -> Option<(String, UrlSource)> {
+pub(crate) fn resolve_url(flag: Option<&str>, config: &DbConfig) -> Option<(String, UrlSource)> {
     if let Some(url) = flag.filter(|u| !u.is_empty()) {
         return Some((url.to_string(), UrlSource::Flag));
     }

@@ -12,7 +12,7 @@ use super::config::UrlSource;
 
 /// A parsed target with a password-free description for messages.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     pub config: Config,
     pub url: String,
     /// `database `app` on 127.0.0.1:5432 as `app``.
@@ -20,7 +20,7 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn parse(url: &str, source: UrlSource) -> Result<Self, MigrateError> {
+    pub(crate) fn parse(url: &str, source: UrlSource) -> Result<Self, MigrateError> {
         let mut config: Config = url.parse().map_err(|e| MigrateError::BadUrl {
             source_name: source.to_string(),
             source: e,
@@ -36,7 +36,7 @@ impl Target {
         })
     }
 
-    pub fn database(&self) -> String {
+    pub(crate) fn database(&self) -> String {
         self.config
             .get_dbname()
             .or(self.config.get_user())
@@ -45,7 +45,7 @@ impl Target {
     }
 
     /// Host names for messages and the local check.
-    pub fn hosts(&self) -> Vec<String> {
+    pub(crate) fn hosts(&self) -> Vec<String> {
         self.config
             .get_hosts()
             .iter()
@@ -57,7 +57,7 @@ impl Target {
     }
 
     /// True when every host is this machine (loopback names or a unix socket).
-    pub fn is_local(&self) -> bool {
+    pub(crate) fn is_local(&self) -> bool {
         let hosts = self.config.get_hosts();
         hosts.is_empty()
             || hosts.iter().all(|h| match h {
@@ -73,7 +73,7 @@ impl Target {
     }
 
     /// The same server, another database (for `db reset`).
-    pub fn with_database(&self, dbname: &str) -> Self {
+    pub(crate) fn with_database(&self, dbname: &str) -> Self {
         let mut config = self.config.clone();
         config.dbname(dbname);
         let label = label(&config);
@@ -85,7 +85,7 @@ impl Target {
     }
 
     /// Connect once, naming the application so `pg_stat_activity` shows who is migrating.
-    pub async fn connect(&self, application_name: &str) -> Result<Client, MigrateError> {
+    pub(crate) async fn connect(&self, application_name: &str) -> Result<Client, MigrateError> {
         let mut config = self.config.clone();
         config.application_name(application_name);
         match config.connect(NoTls).await {
@@ -133,7 +133,7 @@ impl Target {
     /// Connect until the target database answers `SELECT 1`, or `timeout` passes.
     /// Wrong credentials end the wait at once; a missing database or a refused connection
     /// is retried (the container's entrypoint may still be creating it).
-    pub async fn wait(
+    pub(crate) async fn wait(
         &self,
         timeout: Duration,
         mut on_retry: impl FnMut(&MigrateError),
@@ -200,7 +200,9 @@ fn label(config: &Config) -> String {
 }
 
 /// Run a query that must work, naming what it was for on failure.
-pub fn query_err(what: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> MigrateError {
+pub(crate) fn query_err(
+    what: impl Into<String>,
+) -> impl FnOnce(tokio_postgres::Error) -> MigrateError {
     let what = what.into();
     move |source| MigrateError::Query { what, source }
 }

@@ -12,7 +12,7 @@ use super::MigrateError;
 
 /// One migration file, read and checked.
 #[derive(Debug, Clone)]
-pub struct MigrationFile {
+pub(crate) struct MigrationFile {
     pub version: u64,
     /// The part after `<version>_`, without `.sql`.
     pub name: String,
@@ -25,7 +25,7 @@ pub struct MigrationFile {
 }
 
 impl MigrationFile {
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         self.path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -35,7 +35,7 @@ impl MigrationFile {
 
 /// `-- devenv:…` lines at the top of a file (before the first statement).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Directives {
+pub(crate) struct Directives {
     /// `-- devenv:no-transaction`: run each statement on its own, outside a transaction.
     pub no_transaction: bool,
     /// `-- devenv:allow-out-of-order`: this file may be applied after newer ones.
@@ -45,7 +45,7 @@ pub struct Directives {
 }
 
 /// Read the leading `--` comment block for directives.
-pub fn directives(sql: &str) -> Directives {
+pub(crate) fn directives(sql: &str) -> Directives {
     let mut d = Directives::default();
     for line in sql.lines() {
         let line = line.trim();
@@ -71,7 +71,7 @@ pub fn directives(sql: &str) -> Directives {
 }
 
 /// sha256 over the text with `\r\n` normalised to `\n`.
-pub fn checksum(sql: &str) -> String {
+pub(crate) fn checksum(sql: &str) -> String {
     let mut hasher = Sha256::new();
     if sql.contains('\r') {
         hasher.update(sql.replace("\r\n", "\n").as_bytes());
@@ -82,7 +82,7 @@ pub fn checksum(sql: &str) -> String {
 }
 
 /// Split `0042_add_users.sql` into (42, "add_users"); None when the name is not of that form.
-pub fn parse_name(file_name: &str) -> Option<(u64, String)> {
+pub(crate) fn parse_name(file_name: &str) -> Option<(u64, String)> {
     let stem = file_name.strip_suffix(".sql")?;
     let (version, name) = stem.split_once('_')?;
     if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) || name.is_empty() {
@@ -97,7 +97,7 @@ pub fn parse_name(file_name: &str) -> Option<(u64, String)> {
 }
 
 /// The `.sql` files of `dir` in version order. Other files (README, Alembic scripts) are ignored.
-pub fn discover(dir: &Path) -> Result<Vec<MigrationFile>, MigrateError> {
+pub(crate) fn discover(dir: &Path) -> Result<Vec<MigrationFile>, MigrateError> {
     if !dir.is_dir() {
         return Err(MigrateError::MissingDir {
             path: dir.to_path_buf(),
@@ -151,7 +151,10 @@ pub fn discover(dir: &Path) -> Result<Vec<MigrationFile>, MigrateError> {
 
 /// The next version for `db new`: a UTC timestamp when the folder is empty or uses timestamps
 /// (14 digits), else the next number padded to the width the folder already uses.
-pub fn next_version(existing: &[(u64, usize)], now: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn next_version(
+    existing: &[(u64, usize)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
     let max = existing.iter().map(|(v, _)| *v).max();
     let uses_timestamps = existing.is_empty() || existing.iter().any(|(_, width)| *width >= 14);
     if uses_timestamps {
@@ -168,7 +171,7 @@ pub fn next_version(existing: &[(u64, usize)], now: chrono::DateTime<chrono::Utc
 }
 
 /// `Add Users!` → `add_users`.
-pub fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
     for c in name.trim().chars() {
         if c.is_ascii_alphanumeric() {

@@ -9,7 +9,7 @@ use super::connect::query_err;
 
 /// One applied migration.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Applied {
+pub(crate) struct Applied {
     pub version: u64,
     pub name: String,
     pub checksum: String,
@@ -42,7 +42,7 @@ const FOREIGN: [(&str, &str); 8] = [
 
 /// What is in the database now.
 #[derive(Debug)]
-pub enum State {
+pub(crate) enum State {
     /// Our table exists (possibly empty).
     Ours(Vec<Applied>),
     /// No history table yet; `foreign` names another tool's table if one is there.
@@ -50,7 +50,7 @@ pub enum State {
 }
 
 /// Read the history, checking that the table is ours.
-pub async fn read(client: &Client, table: &str) -> Result<State, MigrateError> {
+pub(crate) async fn read(client: &Client, table: &str) -> Result<State, MigrateError> {
     let rows = client
         .query(
             "SELECT column_name::text FROM information_schema.columns \
@@ -113,7 +113,7 @@ pub async fn read(client: &Client, table: &str) -> Result<State, MigrateError> {
 }
 
 /// Create the table if it is not there (called under the advisory lock).
-pub async fn ensure(client: &Client, table: &str) -> Result<(), MigrateError> {
+pub(crate) async fn ensure(client: &Client, table: &str) -> Result<(), MigrateError> {
     let sql = format!(
         "CREATE TABLE IF NOT EXISTS {table} (\n\
            version bigint PRIMARY KEY,\n\
@@ -133,7 +133,7 @@ pub async fn ensure(client: &Client, table: &str) -> Result<(), MigrateError> {
 }
 
 /// The SQL that records one applied file (run inside the file's transaction).
-pub fn insert_sql(table: &str) -> String {
+pub(crate) fn insert_sql(table: &str) -> String {
     format!(
         "INSERT INTO {table} (version, name, checksum, duration_ms, applied_by, devenv_version, no_transaction) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -141,7 +141,7 @@ pub fn insert_sql(table: &str) -> String {
 }
 
 /// Accept the current checksum of an applied, edited file.
-pub async fn accept_checksum(
+pub(crate) async fn accept_checksum(
     client: &Client,
     table: &str,
     version: u64,
@@ -160,7 +160,7 @@ pub async fn accept_checksum(
 }
 
 /// `user@host`, for the `applied_by` column.
-pub fn applied_by() -> String {
+pub(crate) fn applied_by() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());

@@ -12,13 +12,13 @@ use super::MigrateError;
 use super::connect::{Target, query_err};
 
 /// Held until [`MigrationLock::release`] or until the connection drops.
-pub struct MigrationLock {
+pub(crate) struct MigrationLock {
     client: Client,
     key: i64,
 }
 
 /// The lock key for a history table (advisory locks are per database already).
-pub fn key_for(history_table: &str) -> i64 {
+pub(crate) fn key_for(history_table: &str) -> i64 {
     let digest = Sha256::digest(format!("devenv-migrate:{history_table}").as_bytes());
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
@@ -28,7 +28,7 @@ pub fn key_for(history_table: &str) -> i64 {
 impl MigrationLock {
     /// Take the lock, waiting at most `wait`. `on_wait` is called once with a description of
     /// the holder when the first try fails.
-    pub async fn acquire(
+    pub(crate) async fn acquire(
         target: &Target,
         history_table: &str,
         wait: Duration,
@@ -69,11 +69,11 @@ impl MigrationLock {
     }
 
     /// The lock's connection: idle while migrations run, so it can look at `pg_stat_activity`.
-    pub fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         &self.client
     }
 
-    pub async fn release(self) {
+    pub(crate) async fn release(self) {
         if let Err(err) = self
             .client
             .query_one("SELECT pg_advisory_unlock($1)", &[&self.key])

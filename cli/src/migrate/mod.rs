@@ -7,27 +7,27 @@
 //! such as `alembic upgrade head`, run through a runner seam), and [`lint`].
 //! It does not touch the engine: container work goes through [`command::CommandRunner`].
 
-pub mod apply;
-pub mod command;
-pub mod config;
-pub mod connect;
-pub mod files;
-pub mod history;
-pub mod lint;
-pub mod lock;
-pub mod sqltext;
-pub mod status;
+pub(crate) mod apply;
+pub(crate) mod command;
+pub(crate) mod config;
+pub(crate) mod connect;
+pub(crate) mod files;
+pub(crate) mod history;
+pub(crate) mod lint;
+pub(crate) mod lock;
+pub(crate) mod sqltext;
+pub(crate) mod status;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use config::DbConfig;
+pub(crate) use config::DbConfig;
 
 use crate::error::{Diagnose, Kind};
 
 /// Errors from migrating, connecting, and reading migration files.
 #[derive(Debug, thiserror::Error)]
-pub enum MigrateError {
+pub(crate) enum MigrateError {
     #[error("invalid `{key}` in devenv.yaml: {message}")]
     Config { key: &'static str, message: String },
 
@@ -191,7 +191,7 @@ impl Diagnose for MigrateError {
 }
 
 /// The server's message with its detail and hint, for people.
-pub fn db_message(err: &tokio_postgres::Error) -> String {
+pub(crate) fn db_message(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {
         Some(db) => {
             let mut out = db.message().to_string();

@@ -9,7 +9,7 @@
 
 /// One token. Words are lowercased in `lower`; `text` keeps the source spelling.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
+pub(crate) struct Token {
     pub kind: TokenKind,
     /// Source text (for quoted identifiers, without the quotes).
     pub text: String,
@@ -18,7 +18,7 @@ pub struct Token {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     /// A keyword or unquoted identifier.
     Word,
     /// A `"quoted identifier"`.
@@ -31,22 +31,14 @@ pub enum TokenKind {
 }
 
 impl Token {
-    /// The lowercased word, or "" when this is not a bare word.
-    pub fn word(&self) -> &str {
-        if self.kind == TokenKind::Word {
-            &self.text
-        } else {
-            ""
-        }
-    }
-    pub fn is(&self, word: &str) -> bool {
+    pub(crate) fn is(&self, word: &str) -> bool {
         self.kind == TokenKind::Word && self.text == word
     }
-    pub fn is_punct(&self, c: char) -> bool {
+    pub(crate) fn is_punct(&self, c: char) -> bool {
         self.kind == TokenKind::Punct && self.text.len() == c.len_utf8() && self.text.starts_with(c)
     }
     /// The identifier this token names: quoted names keep their case, bare words are lowercase.
-    pub fn ident(&self) -> Option<&str> {
+    pub(crate) fn ident(&self) -> Option<&str> {
         match self.kind {
             TokenKind::Word | TokenKind::QuotedIdent => Some(&self.text),
             _ => None,
@@ -56,7 +48,7 @@ impl Token {
 
 /// One statement: its tokens, where it starts and ends in the source, and comments before it.
 #[derive(Debug, Clone, Default)]
-pub struct Statement {
+pub(crate) struct Statement {
     pub tokens: Vec<Token>,
     /// Byte range of the statement text (without the terminating `;`).
     pub start: usize,
@@ -68,27 +60,27 @@ pub struct Statement {
 }
 
 impl Statement {
-    pub fn text<'a>(&self, source: &'a str) -> &'a str {
+    pub(crate) fn text<'a>(&self, source: &'a str) -> &'a str {
         source.get(self.start..self.end).unwrap_or("").trim()
     }
 }
 
 /// Something the lexer could not read to its end.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LexProblem {
+pub(crate) struct LexProblem {
     pub line: usize,
     pub message: String,
 }
 
 /// The result of splitting a file.
 #[derive(Debug, Default)]
-pub struct Lexed {
+pub(crate) struct Lexed {
     pub statements: Vec<Statement>,
     pub problems: Vec<LexProblem>,
 }
 
 /// Split SQL text into statements. Never fails; see [`Lexed::problems`].
-pub fn split(source: &str) -> Lexed {
+pub(crate) fn split(source: &str) -> Lexed {
     let mut lx = Lexer {
         src: source.as_bytes(),
         text: source,
@@ -141,7 +133,7 @@ pub fn split(source: &str) -> Lexed {
 }
 
 /// The 1-based line of a 1-based character position (as PostgreSQL reports error positions).
-pub fn line_of_char_position(source: &str, position: usize) -> usize {
+pub(crate) fn line_of_char_position(source: &str, position: usize) -> usize {
     let mut line = 1;
     for (i, c) in source.chars().enumerate() {
         if i + 1 >= position {

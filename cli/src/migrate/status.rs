@@ -8,7 +8,7 @@ use super::history::Applied;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum State {
+pub(crate) enum State {
     /// Applied, and the file is unchanged.
     Applied,
     /// Not applied yet.
@@ -21,7 +21,7 @@ pub enum State {
 
 /// One line of `db status`.
 #[derive(Debug, Clone, Serialize)]
-pub struct Row {
+pub(crate) struct Row {
     pub version: u64,
     pub name: String,
     /// The file name, when the file exists.
@@ -39,7 +39,7 @@ pub struct Row {
 }
 
 /// Merge files and history into rows in version order.
-pub fn compare(files: &[MigrationFile], applied: &[Applied]) -> Vec<Row> {
+pub(crate) fn compare(files: &[MigrationFile], applied: &[Applied]) -> Vec<Row> {
     let newest = applied.iter().map(|a| a.version).max();
     let mut rows = Vec::with_capacity(files.len().max(applied.len()));
     let (mut i, mut j) = (0, 0);
@@ -93,7 +93,7 @@ fn row(f: Option<&MigrationFile>, a: Option<&Applied>, state: State, out_of_orde
 
 /// Counts per state.
 #[derive(Debug, Default, Clone, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub applied: usize,
     pub pending: usize,
     pub changed: usize,
@@ -101,7 +101,7 @@ pub struct Summary {
     pub out_of_order: usize,
 }
 
-pub fn summarize(rows: &[Row]) -> Summary {
+pub(crate) fn summarize(rows: &[Row]) -> Summary {
     let mut s = Summary::default();
     for r in rows {
         match r.state {

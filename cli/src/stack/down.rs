@@ -8,7 +8,7 @@ use crate::docker::{ContainerInfo, Engine};
 use crate::ui::Printer;
 
 #[derive(Debug, Clone, Default)]
-pub struct DownOptions {
+pub(crate) struct DownOptions {
     pub volumes: bool,
     pub remove_orphans: bool,
     /// Overrides every service's `stop_grace_period`.
@@ -16,7 +16,7 @@ pub struct DownOptions {
 }
 
 /// Tear down project `name`; `project` (the model) gives order and grace periods when known.
-pub async fn down(
+pub(crate) async fn down(
     engine: &Engine,
     name: &str,
     project: Option<&Project>,

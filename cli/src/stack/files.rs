@@ -10,15 +10,13 @@ use crate::error::Hinted;
 
 /// Where a project's generated secret and config files live.
 fn state_dir(project: &str) -> PathBuf {
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+    let base = std::env::var_os("XDG_RUNTIME_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
     base.join("devenv-state").join(project)
 }
 
 /// A copy of the project whose `environment:`/`content:` secrets and configs point at files,
 /// or `None` when it has none.
-pub fn materialize(project: &Project) -> anyhow::Result<Option<Project>> {
+pub(super) fn materialize(project: &Project) -> anyhow::Result<Option<Project>> {
     let needs = |o: &crate::compose::FileObject| {
         o.file.is_none() && (o.environment.is_some() || o.content.is_some())
     };

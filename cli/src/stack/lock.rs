@@ -8,7 +8,7 @@ use crate::ui::Printer;
 
 /// Held for the life of the value; the kernel releases it if the process dies.
 #[derive(Debug)]
-pub struct ProjectLock {
+pub(crate) struct ProjectLock {
     file: std::fs::File,
 }
 
@@ -20,9 +20,7 @@ impl Drop for ProjectLock {
 }
 
 fn lock_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+    let base = std::env::var_os("XDG_RUNTIME_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
     base.join("devenv-locks")
 }
 
@@ -34,7 +32,11 @@ fn try_flock(file: &std::fs::File, block: bool) -> bool {
 
 impl ProjectLock {
     /// Take the project's lock, waiting (and saying who holds it) when another run has it.
-    pub async fn acquire(project: &str, verb: &str, printer: &Printer) -> anyhow::Result<Self> {
+    pub(crate) async fn acquire(
+        project: &str,
+        verb: &str,
+        printer: &Printer,
+    ) -> anyhow::Result<Self> {
         let dir = lock_dir();
         fs_err::create_dir_all(&dir)?;
         let path = dir.join(format!("{project}.lock"));

@@ -12,17 +12,17 @@ mod prefetch;
 mod up;
 mod wait;
 
-pub use down::{DownOptions, down};
-pub use lock::ProjectLock;
-pub use oneoff::run_oneoff;
-pub use prefetch::{LocalImage, PrefetchOptions, prefetch};
-pub use up::{PullPolicy, ReadyHook, ServiceReport, UpOptions, UpReport, up};
+pub(crate) use down::{DownOptions, down};
+pub(crate) use lock::ProjectLock;
+pub(crate) use oneoff::run_oneoff;
+pub(crate) use prefetch::{PrefetchOptions, prefetch};
+pub(crate) use up::{PullPolicy, ReadyHook, UpOptions, up};
 
 use crate::compose::Project;
 use crate::docker::{ContainerInfo, Engine};
 
 /// The project's service containers (not one-offs), running or not.
-pub async fn service_containers(
+pub(crate) async fn service_containers(
     engine: &Engine,
     project: &str,
 ) -> anyhow::Result<Vec<ContainerInfo>> {
@@ -37,7 +37,7 @@ pub async fn service_containers(
 }
 
 /// The running container of a service (number 1 first), for `exec`, `db`, and friends.
-pub async fn running_container(
+pub(crate) async fn running_container(
     engine: &Engine,
     project: &str,
     service: &str,
@@ -50,7 +50,7 @@ pub async fn running_container(
 
 /// Services in reverse start order (dependents first), grouped by level; services that
 /// have containers but are no longer in the model come first.
-pub fn stop_levels(project: Option<&Project>, services: &[String]) -> Vec<Vec<String>> {
+pub(crate) fn stop_levels(project: Option<&Project>, services: &[String]) -> Vec<Vec<String>> {
     let mut levels: Vec<Vec<String>> = match project.and_then(|p| p.start_levels(&[]).ok()) {
         Some(mut l) => {
             l.reverse();

@@ -11,7 +11,7 @@ use crate::docker::spec::{self, labels};
 /// Run `cmd` in a new container made like service `service`'s (its image, environment,
 /// volumes and networks, plus `env`), stream its output to ours, remove it, and return its
 /// exit code. The container carries `com.docker.compose.oneoff=True` like compose's.
-pub async fn run_oneoff(
+pub(crate) async fn run_oneoff(
     engine: &Engine,
     project: &Project,
     service: &str,

@@ -4,7 +4,7 @@
 use crate::docker::Engine;
 
 /// The host port named in an engine error about an allocated or busy port.
-pub fn port_in_error(message: &str) -> Option<u16> {
+pub(super) fn port_in_error(message: &str) -> Option<u16> {
     if !(message.contains("port is already allocated")
         || message.contains("address already in use"))
     {
@@ -17,7 +17,7 @@ pub fn port_in_error(message: &str) -> Option<u16> {
 }
 
 /// A sentence naming what holds `port`.
-pub async fn describe_holder(engine: &Engine, port: u16) -> String {
+pub(super) async fn describe_holder(engine: &Engine, port: u16) -> String {
     if let Ok(containers) = engine.containers_publishing(port).await
         && let Some(c) = containers.first()
     {

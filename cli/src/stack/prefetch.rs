@@ -8,21 +8,21 @@ use crate::docker::{DockerError, Engine};
 use crate::ui::Printer;
 
 #[derive(Debug, Clone)]
-pub struct PrefetchOptions {
+pub(crate) struct PrefetchOptions {
     pub services: Vec<String>,
     pub pull: PullPolicy,
 }
 
 /// An image that is now local.
 #[derive(Debug, Clone, Serialize)]
-pub struct LocalImage {
+pub(crate) struct LocalImage {
     pub image: String,
     /// `service`, `base` (a Dockerfile's FROM) or `built`.
     pub kind: &'static str,
     pub id: String,
 }
 
-pub async fn prefetch(
+pub(crate) async fn prefetch(
     engine: &Engine,
     project: &Project,
     opts: &PrefetchOptions,

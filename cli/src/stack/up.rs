@@ -23,7 +23,7 @@ use crate::ui::Printer;
 
 /// When to pull images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum PullPolicy {
+pub(crate) enum PullPolicy {
     /// Pull only images that are not present locally.
     #[default]
     Missing,
@@ -36,7 +36,7 @@ pub enum PullPolicy {
 /// Work to run once a service is ready and before anything that depends on it starts:
 /// migrations, run after the database is healthy (pre-deploy order).
 #[derive(Clone)]
-pub struct ReadyHook {
+pub(crate) struct ReadyHook {
     pub service: String,
     pub run:
         Arc<dyn Fn() -> futures_util::future::BoxFuture<'static, anyhow::Result<()>> + Send + Sync>,
@@ -51,7 +51,7 @@ impl std::fmt::Debug for ReadyHook {
 }
 
 #[derive(Debug, Clone)]
-pub struct UpOptions {
+pub(crate) struct UpOptions {
     /// Services to start (with their dependencies); empty = all.
     pub services: Vec<String>,
     pub build: bool,
@@ -66,7 +66,7 @@ pub struct UpOptions {
 
 /// What one service ended as.
 #[derive(Debug, Clone, Serialize)]
-pub struct ServiceReport {
+pub(crate) struct ServiceReport {
     pub service: String,
     pub container: String,
     /// `created`, `recreated`, `restarted`, `started`, `running` (left alone).
@@ -77,7 +77,7 @@ pub struct ServiceReport {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct UpReport {
+pub(crate) struct UpReport {
     pub project: String,
     pub services: Vec<ServiceReport>,
 }
@@ -92,7 +92,7 @@ enum Progress {
     Failed(String),
 }
 
-pub async fn up(
+pub(crate) async fn up(
     engine: &Engine,
     project: &Project,
     opts: &UpOptions,
@@ -333,7 +333,7 @@ async fn warn_orphans(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 async fn converge_all(
     engine: &Engine,
     project: &Project,
@@ -432,7 +432,10 @@ async fn converge_one(
     wait_dependencies(name, svc, &shared.receivers).await?;
     // Compose restarts a dependent whose dependency was recreated when it asks to.
     let restart_for = {
-        let recreated = shared.recreated.lock().unwrap_or_else(|e| e.into_inner());
+        let recreated = shared
+            .recreated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         svc.depends_on
             .iter()
             .find(|(dep, d)| d.restart && recreated.contains(*dep))
@@ -494,7 +497,7 @@ async fn converge_one(
             shared
                 .recreated
                 .lock()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .insert(name.to_string());
             printer.status("Recreated", format!("`{}`", plan.name));
             "recreated"

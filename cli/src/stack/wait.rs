@@ -9,7 +9,7 @@ use crate::docker::{ContainerEvent, ContainerState, Engine, RunState};
 
 /// What a waiter wants from a container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Goal {
+pub(super) enum Goal {
     /// Running, and healthy when it has a healthcheck.
     Ready,
     /// Exited with code 0.
@@ -18,7 +18,7 @@ pub enum Goal {
 
 /// How a wait ended badly.
 #[derive(Debug, Clone)]
-pub enum WaitFailure {
+pub(super) enum WaitFailure {
     Exited { code: i64, error: Option<String> },
     Unhealthy { log: Vec<String> },
     Engine(String),
@@ -27,7 +27,7 @@ pub enum WaitFailure {
 const POLL: Duration = Duration::from_millis(1000);
 
 /// Wait until the container reaches `goal` or fails. Timeouts are the caller's.
-pub async fn wait_for(
+pub(super) async fn wait_for(
     engine: &Engine,
     name: &str,
     id: &str,
@@ -86,7 +86,7 @@ pub async fn wait_for(
 }
 
 /// Forward the project's engine events into a broadcast channel until the receiver side drops.
-pub fn spawn_event_pump(
+pub(super) fn spawn_event_pump(
     engine: &Engine,
     project: &str,
 ) -> (

@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub use style::{Paint, Style, palette};
+pub(crate) use style::{Paint, Style, palette};
 
 use crate::args::{ColorChoice, GlobalArgs};
 use crate::env_vars;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verbosity {
+pub(crate) enum Verbosity {
     Quiet,
     Normal,
     Verbose,
@@ -33,14 +33,14 @@ struct Inner {
 
 /// Cheap to clone; share it with tasks.
 #[derive(Debug, Clone)]
-pub struct Printer(Arc<Inner>);
+pub(crate) struct Printer(Arc<Inner>);
 
 fn env_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| !v.is_empty())
 }
 
 impl Printer {
-    pub fn from_args(args: &GlobalArgs) -> Self {
+    pub(crate) fn from_args(args: &GlobalArgs) -> Self {
         let verbosity = if args.quiet {
             Verbosity::Quiet
         } else if args.verbose > 0 {
@@ -68,33 +68,24 @@ impl Printer {
         }))
     }
 
-    pub fn json(&self) -> bool {
+    pub(crate) fn json(&self) -> bool {
         self.0.json
     }
-    pub fn verbosity(&self) -> Verbosity {
-        self.0.verbosity
-    }
-    pub fn color_stdout(&self) -> bool {
-        self.0.color_stdout
-    }
-    pub fn color_stderr(&self) -> bool {
-        self.0.color_stderr
-    }
-    pub fn progress_enabled(&self) -> bool {
+    pub(crate) fn progress_enabled(&self) -> bool {
         self.0.progress
     }
 
     /// Paint text for stderr.
-    pub fn err_paint<'a>(&self, style: Style, text: &'a str) -> Paint<'a> {
+    pub(crate) fn err_paint<'a>(&self, style: Style, text: &'a str) -> Paint<'a> {
         Paint::new(style, text, self.0.color_stderr)
     }
     /// Paint text for stdout.
-    pub fn out_paint<'a>(&self, style: Style, text: &'a str) -> Paint<'a> {
+    pub(crate) fn out_paint<'a>(&self, style: Style, text: &'a str) -> Paint<'a> {
         Paint::new(style, text, self.0.color_stdout)
     }
 
     /// A cargo-style status line on stderr: `    Creating network shop_default`.
-    pub fn status(&self, verb: &str, message: impl Display) {
+    pub(crate) fn status(&self, verb: &str, message: impl Display) {
         if self.0.verbosity == Verbosity::Quiet {
             return;
         }
@@ -106,27 +97,27 @@ impl Printer {
     }
 
     /// A plain line for people on stderr (suppressed by `-q`).
-    pub fn info(&self, message: impl Display) {
+    pub(crate) fn info(&self, message: impl Display) {
         if self.0.verbosity != Verbosity::Quiet {
             self.eprintln(format_args!("{message}"));
         }
     }
 
     /// Extra detail shown with `-v`.
-    pub fn detail(&self, message: impl Display) {
+    pub(crate) fn detail(&self, message: impl Display) {
         if self.0.verbosity == Verbosity::Verbose {
             self.eprintln(format_args!("{message}"));
         }
     }
 
-    pub fn warn(&self, message: impl Display) {
+    pub(crate) fn warn(&self, message: impl Display) {
         self.eprintln(format_args!(
             "{}: {message}",
             self.err_paint(Style::YellowBold, "warning")
         ));
     }
 
-    pub fn note(&self, message: impl Display) {
+    pub(crate) fn note(&self, message: impl Display) {
         if self.0.verbosity != Verbosity::Quiet {
             self.eprintln(format_args!(
                 "{}: {message}",
@@ -136,7 +127,7 @@ impl Printer {
     }
 
     /// Print an error once: the message, each cause, then any hints.
-    pub fn error(&self, err: &anyhow::Error) {
+    pub(crate) fn error(&self, err: &anyhow::Error) {
         let mut out = format!("{}: {err}\n", self.err_paint(Style::RedBold, "error"));
         for cause in err.chain().skip(1) {
             let text = cause.to_string();
@@ -155,28 +146,28 @@ impl Printer {
     }
 
     /// One line of data on stdout.
-    pub fn data(&self, line: impl Display) {
+    pub(crate) fn data(&self, line: impl Display) {
         let mut out = std::io::stdout().lock();
         // A closed pipe (`devenv ps | head`) is not an error worth a panic.
         let _ = writeln!(out, "{line}");
     }
 
     /// A JSON value on stdout, pretty-printed (one document).
-    pub fn json_value(&self, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    pub(crate) fn json_value(&self, value: &impl serde::Serialize) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(value)?;
         self.data(text);
         Ok(())
     }
 
     /// A JSON Lines record on stdout (for streams).
-    pub fn json_line(&self, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    pub(crate) fn json_line(&self, value: &impl serde::Serialize) -> anyhow::Result<()> {
         let text = serde_json::to_string(value)?;
         self.data(text);
         Ok(())
     }
 
     /// A group of progress bars; hidden (draws nothing) when progress is off.
-    pub fn multi_progress(&self) -> MultiProgress {
+    pub(crate) fn multi_progress(&self) -> MultiProgress {
         if self.0.progress {
             MultiProgress::with_draw_target(ProgressDrawTarget::stderr())
         } else {
@@ -185,7 +176,7 @@ impl Printer {
     }
 
     /// A byte-counting bar (`len` 0 = unknown); hidden when progress is off.
-    pub fn bytes_bar(&self, len: u64, message: impl Into<String>) -> ProgressBar {
+    pub(crate) fn bytes_bar(&self, len: u64, message: impl Into<String>) -> ProgressBar {
         let bar = if self.0.progress {
             ProgressBar::new(len)
         } else {
@@ -197,7 +188,7 @@ impl Printer {
     }
 
     /// A spinner with a message; hidden when progress is off.
-    pub fn spinner(&self, message: impl Into<String>) -> ProgressBar {
+    pub(crate) fn spinner(&self, message: impl Into<String>) -> ProgressBar {
         let bar = if self.0.progress {
             ProgressBar::new_spinner()
         } else {
@@ -223,7 +214,7 @@ impl Printer {
 }
 
 /// The style for byte-counting bars (downloads, pulls, build contexts).
-pub fn bytes_style() -> ProgressStyle {
+pub(crate) fn bytes_style() -> ProgressStyle {
     ProgressStyle::with_template(
         "{msg:24!} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {bytes_per_sec}",
     )
@@ -232,7 +223,7 @@ pub fn bytes_style() -> ProgressStyle {
 }
 
 /// Diagnostics (`tracing`) on stderr, behind `-v` / `DEVENV_LOG`. Never the user interface.
-pub fn init_tracing(args: &GlobalArgs) {
+pub(crate) fn init_tracing(args: &GlobalArgs) {
     let filter = match std::env::var(env_vars::DEVENV_LOG) {
         Ok(f) if !f.is_empty() => f,
         _ if args.verbose >= 2 => "devenv=debug".to_string(),

@@ -3,8 +3,7 @@
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    Bold,
+pub(crate) enum Style {
     Dim,
     Red,
     RedBold,
@@ -21,7 +20,6 @@ pub enum Style {
 impl Style {
     fn code(self) -> &'static str {
         match self {
-            Style::Bold => "1",
             Style::Dim => "2",
             Style::Red => "31",
             Style::RedBold => "1;31",
@@ -38,14 +36,14 @@ impl Style {
 }
 
 /// Text with a style that is applied only when colour is on.
-pub struct Paint<'a> {
+pub(crate) struct Paint<'a> {
     style: Style,
     text: &'a str,
     on: bool,
 }
 
 impl<'a> Paint<'a> {
-    pub fn new(style: Style, text: &'a str, on: bool) -> Self {
+    pub(crate) fn new(style: Style, text: &'a str, on: bool) -> Self {
         Self { style, text, on }
     }
 }
@@ -61,7 +59,7 @@ impl fmt::Display for Paint<'_> {
 }
 
 /// Colours cycled through for per-service prefixes (`devenv logs`).
-pub fn palette(index: usize) -> Style {
+pub(crate) fn palette(index: usize) -> Style {
     const P: [Style; 6] = [
         Style::Cyan,
         Style::Yellow,

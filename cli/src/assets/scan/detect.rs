@@ -11,7 +11,7 @@ use memchr::memmem;
 use super::hosts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
+pub(crate) enum FileKind {
     /// HTML and templates (Jinja, ERB, Handlebars, Twig, …).
     Markup,
     Css,
@@ -19,7 +19,7 @@ pub enum FileKind {
 }
 
 /// Which scanner a file gets, by extension; `None` = not scanned.
-pub fn kind_for(name: &str) -> Option<FileKind> {
+pub(crate) fn kind_for(name: &str) -> Option<FileKind> {
     let lower = name.to_ascii_lowercase();
     let ext = lower.rsplit('.').next()?;
     Some(match ext {
@@ -35,7 +35,7 @@ pub fn kind_for(name: &str) -> Option<FileKind> {
 
 /// One reference found in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
+pub(crate) struct Hit {
     /// Byte offset of the URL's first character.
     pub offset: usize,
     pub url: String,
@@ -383,7 +383,7 @@ fn classify(bytes: &[u8], start: usize, quote: Option<u8>, known_cdn: bool) -> C
 }
 
 /// Every remote reference in a file.
-pub fn detect(bytes: &[u8], kind: FileKind) -> Vec<Hit> {
+pub(crate) fn detect(bytes: &[u8], kind: FileKind) -> Vec<Hit> {
     let mut hits = Vec::new();
     let finder = memmem::Finder::new(b"//");
     let mut maps: Option<Vec<ImportMapBlock>> = None;

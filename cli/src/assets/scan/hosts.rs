@@ -65,15 +65,15 @@ const DYNAMIC: &[&str] = &[
     "cdn.polyfill.io",
 ];
 
-pub fn cdn_name(host: &str) -> Option<&'static str> {
+pub(crate) fn cdn_name(host: &str) -> Option<&'static str> {
     let host = host.to_ascii_lowercase();
     CDNS.iter().find(|(h, _)| *h == host).map(|(_, n)| *n)
 }
 
-pub fn is_compromised(host: &str) -> bool {
+pub(crate) fn is_compromised(host: &str) -> bool {
     COMPROMISED.iter().any(|h| h.eq_ignore_ascii_case(host))
 }
 
-pub fn is_dynamic(host: &str) -> bool {
+pub(crate) fn is_dynamic(host: &str) -> bool {
     DYNAMIC.iter().any(|h| h.eq_ignore_ascii_case(host))
 }

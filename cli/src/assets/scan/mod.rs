@@ -3,8 +3,8 @@
 //! report every reference to a remote asset with file, line, column, host, URL, the CDN's
 //! name when it is a known one, and whether an `integrity` value covers it.
 
-pub mod detect;
-pub mod hosts;
+pub(crate) mod detect;
+pub(crate) mod hosts;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use detect::{FileKind, detect, kind_for};
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", ".venv", "__pycache__"];
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// Relative to the project folder when inside it, `/` separators.
     pub file: String,
     pub line: usize,
@@ -37,12 +37,12 @@ pub struct Finding {
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct ScanReport {
+pub(crate) struct ScanReport {
     pub files_scanned: usize,
     pub findings: Vec<Finding>,
 }
 
-pub struct ScanOptions {
+pub(crate) struct ScanOptions {
     pub root: PathBuf,
     pub paths: Vec<PathBuf>,
     pub exclude: Vec<String>,
@@ -106,7 +106,7 @@ fn shown(root: &Path, path: &Path) -> String {
     }
 }
 
-pub fn scan(opts: &ScanOptions) -> anyhow::Result<ScanReport> {
+pub(crate) fn scan(opts: &ScanOptions) -> anyhow::Result<ScanReport> {
     let paths = if opts.paths.is_empty() {
         vec![opts.root.clone()]
     } else {

@@ -1,12 +1,12 @@
 //! `devenv vendor add URL... [--dest PATH | --dest-dir DIR] [--sha256 HEX | --integrity SRI] [--name NAME]`
 
-use crate::error::ExitStatus;
-use crate::settings::Settings;
 use crate::assets::VendorError;
 use crate::assets::ops::{AddRequest, add};
+use crate::error::ExitStatus;
+use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
-pub struct AddArgs {
+pub(crate) struct AddArgs {
     /// https URLs to vendor (versioned jsDelivr/unpkg/cdnjs URLs can be updated later).
     #[arg(required = true, value_name = "URL")]
     pub urls: Vec<String>,
@@ -27,7 +27,7 @@ pub struct AddArgs {
     pub name: Option<String>,
 }
 
-pub async fn run(args: AddArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: AddArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let opts = super::options(&settings)?;
     let single = args.dest.is_some()
         || args.sha256.is_some()

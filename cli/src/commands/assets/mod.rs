@@ -1,17 +1,17 @@
 //! `devenv vendor …`: one file per subcommand beside this one. Each turns its arguments into
 //! options and calls `crate::vendor`.
 
-pub mod add;
-pub mod outdated;
-pub mod remove;
-pub mod scan;
-pub mod sync;
-pub mod update;
-pub mod verify;
+pub(crate) mod add;
+pub(crate) mod outdated;
+pub(crate) mod remove;
+pub(crate) mod scan;
+pub(crate) mod sync;
+pub(crate) mod update;
+pub(crate) mod verify;
 
+use crate::assets::config::Options;
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::assets::config::Options;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -26,13 +26,13 @@ Docs: docs/vendor.md";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
-pub struct VendorArgs {
+pub(crate) struct VendorArgs {
     #[command(subcommand)]
     pub command: VendorCommand,
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum VendorCommand {
+pub(crate) enum VendorCommand {
     /// Download URLs, verify them, and record them in the manifest and lock.
     Add(add::AddArgs),
     /// Make the disk match the lock (fetching only what is missing or changed).
@@ -49,7 +49,7 @@ pub enum VendorCommand {
     Scan(scan::ScanArgs),
 }
 
-pub async fn run(args: VendorArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: VendorArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     match args.command {
         VendorCommand::Add(a) => add::run(a, settings).await,
         VendorCommand::Sync(a) => sync::run(a, settings).await,

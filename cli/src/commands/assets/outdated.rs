@@ -1,13 +1,13 @@
 //! `devenv vendor outdated [--json]`: exit 1 when any asset has a newer version.
 
+use crate::assets::update::outdated;
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::assets::update::outdated;
 
 #[derive(Debug, clap::Args)]
-pub struct OutdatedArgs {}
+pub(crate) struct OutdatedArgs {}
 
-pub async fn run(_args: OutdatedArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(_args: OutdatedArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let opts = super::options(&settings)?;
     let printer = &settings.printer;
     let rows = outdated(&opts, printer).await?;

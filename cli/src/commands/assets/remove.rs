@@ -1,17 +1,17 @@
 //! `devenv vendor remove NAME...`
 
+use crate::assets::ops::remove;
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::assets::ops::remove;
 
 #[derive(Debug, clap::Args)]
-pub struct RemoveArgs {
+pub(crate) struct RemoveArgs {
     /// Asset names, as in the manifest.
     #[arg(required = true)]
     pub names: Vec<String>,
 }
 
-pub async fn run(args: RemoveArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: RemoveArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let opts = super::options(&settings)?;
     let printer = &settings.printer;
     let outcome = remove(&opts, printer, &args.names)?;

@@ -2,14 +2,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::error::ExitStatus;
-use crate::settings::Settings;
 use crate::assets::ops::{AddRequest, add};
 use crate::assets::project::{load_lock, load_manifest};
 use crate::assets::scan::{ScanOptions, ScanReport, hosts, scan};
+use crate::error::ExitStatus;
+use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
-pub struct ScanArgs {
+pub(crate) struct ScanArgs {
     /// Files or folders to scan (default: the project folder).
     pub paths: Vec<std::path::PathBuf>,
     /// Vendor every fetchable URL found (pinning the template's own `integrity` when present).
@@ -17,7 +17,7 @@ pub struct ScanArgs {
     pub add: bool,
 }
 
-pub async fn run(args: ScanArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: ScanArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     // Anything that stops the scan itself is exit 2, so CI can tell it from findings (1).
     let could_not_scan =
         |e: anyhow::Error| e.context(crate::error::Hinted::internal("vendor scan could not run"));

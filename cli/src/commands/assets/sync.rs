@@ -1,17 +1,17 @@
 //! `devenv vendor sync [--offline]`
 
+use crate::assets::ops::sync;
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::assets::ops::sync;
 
 #[derive(Debug, clap::Args)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     /// Never use the network: fail if anything needs downloading.
     #[arg(long)]
     pub offline: bool,
 }
 
-pub async fn run(args: SyncArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: SyncArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let opts = super::options(&settings)?;
     let printer = &settings.printer;
     let outcome = sync(&opts, printer, args.offline).await?;

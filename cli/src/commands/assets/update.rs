@@ -1,11 +1,11 @@
 //! `devenv vendor update [NAME...] [--to VERSION]`
 
+use crate::assets::update::update;
 use crate::error::ExitStatus;
 use crate::settings::Settings;
-use crate::assets::update::update;
 
 #[derive(Debug, clap::Args)]
-pub struct UpdateArgs {
+pub(crate) struct UpdateArgs {
     /// Assets to update (default: every versioned npm asset).
     pub names: Vec<String>,
     /// A specific version instead of the registry's latest.
@@ -13,7 +13,7 @@ pub struct UpdateArgs {
     pub to: Option<String>,
 }
 
-pub async fn run(args: UpdateArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: UpdateArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let opts = super::options(&settings)?;
     let printer = &settings.printer;
     let outcome = update(&opts, printer, &args.names, args.to.as_deref()).await?;

@@ -6,13 +6,13 @@ use vendor_manifest::verify::{
     FileCheck, FileStatus, ManifestStatus, manifest_status, verify_files,
 };
 
-use crate::error::{ExitStatus, Hinted};
-use crate::settings::Settings;
 use crate::assets::VendorError;
 use crate::assets::project::{load_lock, load_manifest, shown};
+use crate::error::{ExitStatus, Hinted};
+use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
-pub struct VerifyArgs {}
+pub(crate) struct VerifyArgs {}
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -30,7 +30,7 @@ struct Summary {
     errors: usize,
 }
 
-pub async fn run(args: VerifyArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: VerifyArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     // Any error here means the check could not run: exit 2, not 1.
     match check(args, &settings).await {
         Ok(status) => Ok(status),
@@ -90,10 +90,10 @@ async fn check(_args: VerifyArgs, settings: &Settings) -> anyhow::Result<ExitSta
                 }
                 FileStatus::NotAFile => printer.data(format!("not-file  {} ({})", c.dest, c.name)),
                 FileStatus::Unsafe { reason } => {
-                    printer.data(format!("unsafe    {} ({}): {reason}", c.dest, c.name))
+                    printer.data(format!("unsafe    {} ({}): {reason}", c.dest, c.name));
                 }
                 FileStatus::Unreadable { reason } => {
-                    printer.data(format!("error     {} ({}): {reason}", c.dest, c.name))
+                    printer.data(format!("error     {} ({}): {reason}", c.dest, c.name));
                 }
             }
         }

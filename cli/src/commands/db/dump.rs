@@ -9,7 +9,7 @@ use super::DbContext;
 use super::engine;
 
 #[derive(Debug, clap::Args)]
-pub struct DumpArgs {
+pub(crate) struct DumpArgs {
     /// Data too, not just the schema.
     #[arg(long)]
     pub data: bool,

@@ -11,7 +11,7 @@ use crate::ui::Style;
 use super::DbContext;
 
 #[derive(Debug, clap::Args)]
-pub struct LintArgs {
+pub(crate) struct LintArgs {
     /// Files to lint (default: every `.sql` and Alembic script under the migrations folder).
     pub files: Vec<PathBuf>,
     /// Only the migration files added since this git ref (for pull requests).

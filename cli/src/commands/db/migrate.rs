@@ -9,7 +9,7 @@ use crate::settings::Settings;
 use super::DbContext;
 
 #[derive(Debug, Default, clap::Args)]
-pub struct MigrateArgs {
+pub(crate) struct MigrateArgs {
     /// Show what would be applied without applying it.
     #[arg(long)]
     pub dry_run: bool,

@@ -20,7 +20,7 @@ use crate::migrate::connect::Target;
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
-pub struct DbArgs {
+pub(crate) struct DbArgs {
     /// Connection URL (default: `DATABASE_URL`, then `database.url` in devenv.yaml).
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
@@ -32,7 +32,7 @@ pub struct DbArgs {
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum DbCommand {
+pub(crate) enum DbCommand {
     /// Apply pending migrations (or run `database.command`), under the migration lock.
     Migrate(migrate::MigrateArgs),
     /// List migrations: applied, pending, changed, missing.
@@ -51,7 +51,7 @@ pub enum DbCommand {
     Shell(shell::ShellArgs),
 }
 
-pub async fn run(args: DbArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(args: DbArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let ctx = DbContext {
         database_url: args.database_url,
         dir: args.dir,
@@ -109,7 +109,7 @@ impl DbContext {
 /// folder, or no way to reach the database). A failure is returned as the error that stops
 /// `up`: it names the failing file and the database's message, and a transactional file
 /// has left the database as it was.
-pub async fn migrate_during_up(settings: &Settings) -> anyhow::Result<()> {
+pub(crate) async fn migrate_during_up(settings: &Settings) -> anyhow::Result<()> {
     let cfg = &settings.config.database;
     let ctx = DbContext {
         database_url: None,
@@ -143,7 +143,7 @@ pub async fn migrate_during_up(settings: &Settings) -> anyhow::Result<()> {
 /// For `doctor`: the SQL migration files against the database's history, or `None` when
 /// there is nothing to compare (a migration command manages the schema, or no folder).
 /// Errors (the database not reachable) are for the caller to report as a skipped check.
-pub async fn history_summary(
+pub(crate) async fn history_summary(
     settings: &Settings,
 ) -> anyhow::Result<Option<crate::migrate::status::Summary>> {
     let cfg = &settings.config.database;

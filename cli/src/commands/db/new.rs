@@ -7,7 +7,7 @@ use crate::settings::Settings;
 use super::DbContext;
 
 #[derive(Debug, clap::Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// What the migration does, e.g. `add users email`.
     pub name: Vec<String>,
 }

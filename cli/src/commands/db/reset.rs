@@ -12,7 +12,7 @@ use super::DbContext;
 use super::migrate::{self, MigrateArgs};
 
 #[derive(Debug, clap::Args)]
-pub struct ResetArgs {
+pub(crate) struct ResetArgs {
     /// Don't ask.
     #[arg(long, short = 'y')]
     pub yes: bool,

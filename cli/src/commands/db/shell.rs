@@ -8,7 +8,7 @@ use super::DbContext;
 use super::engine;
 
 #[derive(Debug, clap::Args)]
-pub struct ShellArgs {
+pub(crate) struct ShellArgs {
     /// Extra arguments for psql (after `--`), e.g. `-- -c 'select 1'`.
     #[arg(last = true)]
     pub extra: Vec<String>,

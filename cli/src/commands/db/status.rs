@@ -10,7 +10,7 @@ use crate::ui::Style;
 use super::DbContext;
 
 #[derive(Debug, clap::Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// Exit 1 when anything is pending, changed or missing.
     #[arg(long)]
     pub exit_code: bool,

@@ -7,7 +7,7 @@ use crate::settings::Settings;
 use super::DbContext;
 
 #[derive(Debug, clap::Args)]
-pub struct WaitArgs {
+pub(crate) struct WaitArgs {
     /// How long to wait (default: `database.wait_timeout`, 30s).
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,

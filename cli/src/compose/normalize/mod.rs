@@ -16,19 +16,19 @@ use super::graph::did_you_mean;
 use super::interpolate::Env;
 use super::yaml::find_line_depth;
 
-pub use service::service;
-pub use top::document;
-pub use volumes::parse_short_volume;
+pub(super) use service::service;
+pub(super) use top::document;
+pub(super) use volumes::parse_short_volume;
 
 /// One source file's path and text (for line lookups).
 #[derive(Debug, Clone)]
-pub struct Source {
+pub(super) struct Source {
     pub path: PathBuf,
     pub text: String,
 }
 
 /// Where we are while normalizing, and what we collected.
-pub struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     sources: &'a [Source],
     pub working_dir: &'a Path,
     pub env: &'a Env,
@@ -36,10 +36,10 @@ pub struct Ctx<'a> {
     path: Vec<String>,
 }
 
-pub type Result<T> = std::result::Result<T, ComposeError>;
+pub(super) type Result<T> = std::result::Result<T, ComposeError>;
 
 impl<'a> Ctx<'a> {
-    pub fn new(sources: &'a [Source], working_dir: &'a Path, env: &'a Env) -> Self {
+    pub(super) fn new(sources: &'a [Source], working_dir: &'a Path, env: &'a Env) -> Self {
         Self {
             sources,
             working_dir,
@@ -51,7 +51,7 @@ impl<'a> Ctx<'a> {
 
     /// The location of the current path, searched in every source (the deepest match wins,
     /// the later file on ties, as overrides come later).
-    pub fn location_of(&self, path: &[String]) -> Option<Location> {
+    pub(super) fn location_of(&self, path: &[String]) -> Option<Location> {
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let mut best: Option<(usize, &Source, Option<u32>)> = None;
         for source in self.sources {
@@ -75,12 +75,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn location(&self) -> Option<Location> {
+    pub(super) fn location(&self) -> Option<Location> {
         self.location_of(&self.path)
     }
 
     /// A human name for the current path: `service \`web\``, `networks.front`, ….
-    pub fn context(&self) -> String {
+    pub(super) fn context(&self) -> String {
         match self.path.as_slice() {
             [] => "the top level".into(),
             [first, name, rest @ ..] if first == "services" => {
@@ -95,7 +95,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// An `Invalid` error at the current path.
-    pub fn err(&self, message: impl Into<String>) -> ComposeError {
+    pub(super) fn err(&self, message: impl Into<String>) -> ComposeError {
         ComposeError::Invalid {
             location: self.location(),
             message: message.into(),
@@ -103,7 +103,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// "`key` (in service `web`) must be …" at the current path.
-    pub fn expected(&self, what: &str, got: &Value) -> ComposeError {
+    pub(super) fn expected(&self, what: &str, got: &Value) -> ComposeError {
         let key = self.path.last().cloned().unwrap_or_default();
         let ctx = if self.path.len() > 1 {
             let mut c = Ctx {
@@ -125,14 +125,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// Run `f` with `key` pushed on the path.
-    pub fn at<T>(&mut self, key: &str, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+    pub(super) fn at<T>(&mut self, key: &str, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         self.path.push(key.to_string());
         let out = f(self);
         self.path.pop();
         out
     }
 
-    pub fn unknown_key(&self, key: &str, known: &[&str]) -> ComposeError {
+    pub(super) fn unknown_key(&self, key: &str, known: &[&str]) -> ComposeError {
         let mut path = self.path.clone();
         path.push(key.to_string());
         ComposeError::UnknownKey {
@@ -143,14 +143,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn note(&mut self, message: String) {
+    pub(super) fn note(&mut self, message: String) {
         if !self.notes.contains(&message) {
             self.notes.push(message);
         }
     }
 
     /// A mapping (null counts as empty).
-    pub fn mapping<'v>(&self, v: &'v Value) -> Result<Option<&'v Mapping>> {
+    pub(super) fn mapping<'v>(&self, v: &'v Value) -> Result<Option<&'v Mapping>> {
         match v {
             Value::Mapping(m) => Ok(Some(m)),
             Value::Null => Ok(None),
@@ -159,7 +159,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Iterate a mapping's entries with string keys; `x-` keys skipped.
-    pub fn entries<'v>(&self, v: &'v Value) -> Result<Vec<(String, &'v Value)>> {
+    pub(super) fn entries<'v>(&self, v: &'v Value) -> Result<Vec<(String, &'v Value)>> {
         let Some(m) = self.mapping(v)? else {
             return Ok(Vec::new());
         };
@@ -169,18 +169,18 @@ impl<'a> Ctx<'a> {
             .collect())
     }
 
-    pub fn string(&self, v: &Value) -> Result<String> {
+    pub(super) fn string(&self, v: &Value) -> Result<String> {
         scalar(v).ok_or_else(|| self.expected("a string", v))
     }
 
-    pub fn opt_string(&self, v: &Value) -> Result<Option<String>> {
+    pub(super) fn opt_string(&self, v: &Value) -> Result<Option<String>> {
         match v {
             Value::Null => Ok(None),
             other => self.string(other).map(Some),
         }
     }
 
-    pub fn bool(&self, v: &Value) -> Result<bool> {
+    pub(super) fn bool(&self, v: &Value) -> Result<bool> {
         match v {
             Value::Bool(b) => Ok(*b),
             Value::String(s) => match s.to_ascii_lowercase().as_str() {
@@ -192,7 +192,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn int(&self, v: &Value) -> Result<i64> {
+    pub(super) fn int(&self, v: &Value) -> Result<i64> {
         match v {
             Value::Number(n) if n.is_i64() => Ok(n.as_i64().unwrap_or_default()),
             Value::String(s) => s
@@ -203,12 +203,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn uint(&self, v: &Value) -> Result<u64> {
+    pub(super) fn uint(&self, v: &Value) -> Result<u64> {
         let n = self.int(v)?;
         u64::try_from(n).map_err(|_| self.expected("a non-negative whole number", v))
     }
 
-    pub fn float(&self, v: &Value) -> Result<f64> {
+    pub(super) fn float(&self, v: &Value) -> Result<f64> {
         let n = match v {
             Value::Number(n) => n.as_f64(),
             Value::String(s) => s.trim().parse::<f64>().ok(),
@@ -218,12 +218,12 @@ impl<'a> Ctx<'a> {
             .ok_or_else(|| self.expected("a number", v))
     }
 
-    pub fn duration(&self, v: &Value) -> Result<std::time::Duration> {
+    pub(super) fn duration(&self, v: &Value) -> Result<std::time::Duration> {
         let text = self.string(v)?;
         super::duration::parse(&text).map_err(|e| self.err(e))
     }
 
-    pub fn bytes(&self, v: &Value) -> Result<u64> {
+    pub(super) fn bytes(&self, v: &Value) -> Result<u64> {
         let text = self.string(v)?;
         parse_bytes(&text).ok_or_else(|| {
             self.err(format!(
@@ -233,7 +233,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A list of scalars; a single scalar counts as a one-item list when `single` is true.
-    pub fn strings(&self, v: &Value, single: bool) -> Result<Vec<String>> {
+    pub(super) fn strings(&self, v: &Value, single: bool) -> Result<Vec<String>> {
         match v {
             Value::Null => Ok(Vec::new()),
             Value::Sequence(seq) => seq
@@ -248,7 +248,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A map of strings from a mapping or a list of `KEY=VALUE` (a bare `KEY` is "").
-    pub fn string_map(&self, v: &Value) -> Result<IndexMap<String, String>> {
+    pub(super) fn string_map(&self, v: &Value) -> Result<IndexMap<String, String>> {
         Ok(self
             .opt_map(v)?
             .into_iter()
@@ -257,7 +257,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Like `string_map`, keeping bare keys and null values as `None`.
-    pub fn opt_map(&self, v: &Value) -> Result<IndexMap<String, Option<String>>> {
+    pub(super) fn opt_map(&self, v: &Value) -> Result<IndexMap<String, Option<String>>> {
         let mut out = IndexMap::new();
         match v {
             Value::Null => {}
@@ -293,7 +293,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A command: a string (split like a shell) or a list; null is unset.
-    pub fn command(&self, v: &Value) -> Result<Option<Vec<String>>> {
+    pub(super) fn command(&self, v: &Value) -> Result<Option<Vec<String>>> {
         match v {
             Value::Null => Ok(None),
             Value::Sequence(_) => self.strings(v, false).map(Some),
@@ -307,13 +307,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// A host path from the compose file, absolute (`~` is the home folder).
-    pub fn host_path(&self, raw: &str) -> PathBuf {
+    pub(super) fn host_path(&self, raw: &str) -> PathBuf {
         absolute(self.working_dir, raw, self.env)
     }
 }
 
 /// Resolve `raw` against `base`, expanding `~`, lexically cleaned (no `.`/`..` left).
-pub fn absolute(base: &Path, raw: &str, env: &Env) -> PathBuf {
+pub(super) fn absolute(base: &Path, raw: &str, env: &Env) -> PathBuf {
     let home = env
         .get("HOME")
         .cloned()
@@ -335,7 +335,7 @@ pub fn absolute(base: &Path, raw: &str, env: &Env) -> PathBuf {
 }
 
 /// Remove `.` and resolve `..` lexically.
-pub fn clean(path: &Path) -> PathBuf {
+pub(super) fn clean(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -355,7 +355,7 @@ pub fn clean(path: &Path) -> PathBuf {
 }
 
 /// A mapping key as text.
-pub fn key_string(k: &Value) -> String {
+pub(super) fn key_string(k: &Value) -> String {
     match k {
         Value::String(s) => s.clone(),
         Value::Null => "null".into(),
@@ -364,7 +364,7 @@ pub fn key_string(k: &Value) -> String {
 }
 
 /// A scalar as text (strings, numbers, booleans); `None` for null, lists, maps.
-pub fn scalar(v: &Value) -> Option<String> {
+pub(super) fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -388,7 +388,7 @@ fn describe(v: &Value) -> String {
 }
 
 /// Sizes like compose/docker: `1024`, `64m`, `1.5g`, `512kb`, `2GiB` (binary multiples).
-pub fn parse_bytes(text: &str) -> Option<u64> {
+pub(super) fn parse_bytes(text: &str) -> Option<u64> {
     let t = text.trim().to_ascii_lowercase();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -408,7 +408,7 @@ pub fn parse_bytes(text: &str) -> Option<u64> {
 }
 
 /// Remove `!reset` values and unwrap `!override` (used when checking one file on its own).
-pub fn untag(value: &mut Value) {
+pub(super) fn untag(value: &mut Value) {
     match value {
         Value::Mapping(m) => {
             m.retain(|_, v| !matches!(v, Value::Tagged(t) if t.tag == "reset"));

@@ -17,7 +17,7 @@ const PORT_KEYS: &[&str] = &[
 ];
 
 /// Parse one short-syntax port spec into one or more ports.
-pub fn parse_ports(spec: &str) -> std::result::Result<Vec<Port>, String> {
+pub(super) fn parse_ports(spec: &str) -> std::result::Result<Vec<Port>, String> {
     let bad = |why: &str| format!("invalid port `{spec}`: {why}");
     let (rest, protocol) = match spec.rsplit_once('/') {
         Some((r, p)) => (r, p.to_ascii_lowercase()),
@@ -92,7 +92,7 @@ fn range(text: &str) -> Option<(u16, u16)> {
 }
 
 impl Ctx<'_> {
-    pub fn ports(&mut self, v: &Value) -> Result<Vec<Port>> {
+    pub(crate) fn ports(&mut self, v: &Value) -> Result<Vec<Port>> {
         let Value::Sequence(seq) = v else {
             if matches!(v, Value::Null) {
                 return Ok(Vec::new());
@@ -174,7 +174,7 @@ impl Ctx<'_> {
     }
 
     /// Unknown key error for the key at the top of the path.
-    pub fn unknown_key_here(&mut self, known: &[&str]) -> crate::compose::ComposeError {
+    pub(crate) fn unknown_key_here(&mut self, known: &[&str]) -> crate::compose::ComposeError {
         let key = self.path.pop().unwrap_or_default();
         let err = self.unknown_key(&key, known);
         self.path.push(key);
@@ -182,7 +182,7 @@ impl Ctx<'_> {
     }
 
     /// `expose:` entries, validated, kept as strings (`3000`, `3000-3005`, `53/udp`).
-    pub fn expose(&self, v: &Value) -> Result<Vec<String>> {
+    pub(crate) fn expose(&self, v: &Value) -> Result<Vec<String>> {
         let items = self.strings(v, false)?;
         for item in &items {
             let (port, proto) = item.split_once('/').unwrap_or((item, "tcp"));

@@ -12,7 +12,7 @@ use crate::compose::model::{
 };
 
 /// Service keys devenv supports.
-pub const SERVICE_KEYS: &[&str] = &[
+pub(super) const SERVICE_KEYS: &[&str] = &[
     "image",
     "build",
     "command",
@@ -77,7 +77,7 @@ pub const SERVICE_KEYS: &[&str] = &[
 ];
 
 /// Service keys compose knows that devenv accepts but does not apply (each gets a note).
-pub const SERVICE_IGNORED: &[&str] = &[
+pub(super) const SERVICE_IGNORED: &[&str] = &[
     "deploy",
     "develop",
     "scale",
@@ -158,7 +158,7 @@ const NETWORK_KEYS: &[&str] = &[
 ];
 
 /// Normalize one service definition.
-pub fn service(ctx: &mut Ctx<'_>, name: &str, v: &Value) -> Result<Service> {
+pub(crate) fn service(ctx: &mut Ctx<'_>, name: &str, v: &Value) -> Result<Service> {
     let mut s = Service::default();
     let mut env_files: Vec<IndexMap<String, Option<String>>> = Vec::new();
     let mut environment = IndexMap::new();
@@ -217,7 +217,7 @@ pub fn service(ctx: &mut Ctx<'_>, name: &str, v: &Value) -> Result<Service> {
                     s.memswap_limit = Some(match c.int(val) {
                         Ok(n) => n,
                         Err(_) => i64::try_from(c.bytes(val)?).unwrap_or(i64::MAX),
-                    })
+                    });
                 }
                 "cpus" => s.cpus = Some(c.float(val)?),
                 "cpu_shares" => s.cpu_shares = Some(c.int(val)?),
@@ -258,7 +258,7 @@ pub fn service(ctx: &mut Ctx<'_>, name: &str, v: &Value) -> Result<Service> {
         merged.extend(file);
     }
     merged.extend(environment);
-    for (key, value) in merged.iter_mut() {
+    for (key, value) in &mut merged {
         if value.is_none() {
             *value = ctx.env.get(key).cloned();
         }
@@ -306,7 +306,7 @@ fn build(c: &mut Ctx<'_>, v: &Value) -> Result<BuildConfig> {
                             let what = c.context();
                             c.note(format!(
                                 "{what}: `build.{k}` is not supported by devenv and was ignored"
-                            ))
+                            ));
                         }
                         _ => {
                             let mut known = BUILD_KEYS.to_vec();
@@ -400,7 +400,7 @@ fn networks(c: &mut Ctx<'_>, v: &Value) -> Result<IndexMap<String, ServiceNetwor
                             let what = c.context();
                             c.note(format!(
                                 "{what}: `{key}` is not supported by devenv and was ignored"
-                            ))
+                            ));
                         }
                         _ => return Err(c.unknown_key_here(NETWORK_KEYS)),
                     }
@@ -467,7 +467,7 @@ fn healthcheck(c: &mut Ctx<'_>, v: &Value) -> Result<Healthcheck> {
                         Value::Sequence(_) => {
                             let items = c.strings(val, false)?;
                             match items.first().map(String::as_str) {
-                                Some("NONE") | Some("CMD") | Some("CMD-SHELL") => items,
+                                Some("NONE" | "CMD" | "CMD-SHELL") => items,
                                 _ => {
                                     return Err(c.err(
                                         "a healthcheck `test` list must start with CMD, CMD-SHELL or NONE",

@@ -7,13 +7,13 @@ use serde_yaml_ng::Value;
 use super::{Ctx, Result, service};
 use crate::compose::model::{FileObject, Ipam, IpamPool, Network, Service, Volume};
 
-pub const TOP_KEYS: &[&str] = &[
+pub(super) const TOP_KEYS: &[&str] = &[
     "name", "services", "networks", "volumes", "secrets", "configs", "version",
 ];
 
 /// One document (a file, or several merged), normalized but not yet cross-checked.
 #[derive(Debug, Default)]
-pub struct Document {
+pub(crate) struct Document {
     pub name: Option<String>,
     /// False when the document has no `services` key at all.
     pub has_services: bool,
@@ -25,7 +25,7 @@ pub struct Document {
 }
 
 /// Normalize a whole document. `project` prefixes network and volume names.
-pub fn document(ctx: &mut Ctx<'_>, v: &Value, project: &str) -> Result<Document> {
+pub(crate) fn document(ctx: &mut Ctx<'_>, v: &Value, project: &str) -> Result<Document> {
     let mut doc = Document::default();
     if !matches!(v, Value::Mapping(_) | Value::Null) {
         return Err(ctx.err(format!(
@@ -41,7 +41,7 @@ pub fn document(ctx: &mut Ctx<'_>, v: &Value, project: &str) -> Result<Document>
             match key.as_str() {
                 "name" => doc.name = c.opt_string(val)?,
                 "version" => {
-                    c.note("the top-level `version` is obsolete and was ignored".to_string())
+                    c.note("the top-level `version` is obsolete and was ignored".to_string());
                 }
                 "services" => {
                     doc.has_services = true;
@@ -128,7 +128,7 @@ fn network(c: &mut Ctx<'_>, key: &str, v: &Value, project: &str) -> Result<Netwo
                 "enable_ipv6" => n.enable_ipv6 = Some(c.bool(x)?),
                 "enable_ipv4" => {
                     let what = c.context();
-                    c.note(format!("{what}: not supported by devenv and was ignored"))
+                    c.note(format!("{what}: not supported by devenv and was ignored"));
                 }
                 _ => {
                     return Err(c.unknown_key_here(&[
@@ -262,7 +262,7 @@ fn file_object(
                 }
                 "labels" | "driver" | "driver_opts" | "template_driver" => {
                     let what = c.context();
-                    c.note(format!("{what}: `{k}` is Swarm-only and was ignored"))
+                    c.note(format!("{what}: `{k}` is Swarm-only and was ignored"));
                 }
                 _ => {
                     let mut known = vec!["name", "file", "environment", "external", "labels"];

@@ -18,7 +18,7 @@ const VOLUME_KEYS: &[&str] = &[
 ];
 
 /// Split a short-syntax volume into (source, target, mode); no path resolution.
-pub fn parse_short_volume(
+pub(crate) fn parse_short_volume(
     spec: &str,
 ) -> std::result::Result<(Option<String>, String, Option<String>), String> {
     let parts: Vec<&str> = spec.split(':').collect();
@@ -50,7 +50,7 @@ fn is_path(source: &str) -> bool {
 }
 
 impl Ctx<'_> {
-    pub fn service_volumes(&mut self, v: &Value) -> Result<Vec<ServiceVolume>> {
+    pub(crate) fn service_volumes(&mut self, v: &Value) -> Result<Vec<ServiceVolume>> {
         let Value::Sequence(seq) = v else {
             if matches!(v, Value::Null) {
                 return Ok(Vec::new());
@@ -104,12 +104,12 @@ impl Ctx<'_> {
                 "ro" => vol.read_only = true,
                 "rw" => vol.read_only = false,
                 "z" | "Z" => {
-                    vol.bind.get_or_insert_with(BindOptions::default).selinux = Some(opt.into())
+                    vol.bind.get_or_insert_with(BindOptions::default).selinux = Some(opt.into());
                 }
                 "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
                     vol.bind
                         .get_or_insert_with(BindOptions::default)
-                        .propagation = Some(opt.into())
+                        .propagation = Some(opt.into());
                 }
                 "nocopy" => vol.volume.get_or_insert_with(VolumeOptions::default).nocopy = true,
                 "consistent" | "cached" | "delegated" => vol.consistency = Some(opt.into()),
@@ -231,7 +231,7 @@ impl Ctx<'_> {
 
     /// A file mode: a string in octal (`"0440"`, `"0o440"`), or a YAML number whose digits
     /// are read as octal when they can be (`0440` parses as 440 in YAML 1.2).
-    pub fn file_mode(&self, v: &Value) -> Result<u32> {
+    pub(crate) fn file_mode(&self, v: &Value) -> Result<u32> {
         let text = self.string(v)?;
         let digits = text.trim_start_matches("0o").trim_start_matches("0O");
         let parsed = if matches!(v, Value::Number(_)) && digits.chars().any(|c| c > '7') {

@@ -6,15 +6,15 @@
 //! marker (`-- devenv:cleanup <reason>` lets drops and renames through), and the report.
 //! The rules themselves are in [`rules`]; the Alembic reader is [`python`].
 
-pub mod python;
-pub mod rules;
+pub(crate) mod python;
+pub(crate) mod rules;
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use rules::{RULES, Severity};
+pub(crate) use rules::{RULES, Severity};
 
 use super::MigrateError;
 use super::config::LintConfig;
@@ -23,7 +23,7 @@ use super::sqltext;
 
 /// One finding, ready to print.
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
     pub file: String,
@@ -36,7 +36,7 @@ pub struct Finding {
 
 /// The result of linting some files.
 #[derive(Debug, Default, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub files: usize,
     pub errors: usize,
     pub style: usize,
@@ -140,7 +140,7 @@ fn settle(
 }
 
 /// Lint the text of one SQL migration.
-pub fn lint_sql(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
+pub(crate) fn lint_sql(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
     let mut out = Vec::new();
     let lexed = sqltext::split(text);
     for p in &lexed.problems {
@@ -211,7 +211,7 @@ pub fn lint_sql(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
 }
 
 /// Lint an Alembic revision script (only `upgrade()`).
-pub fn lint_python(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
+pub(crate) fn lint_python(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
     let py = python::lint(text);
     let mut out = Vec::new();
     for (line, message) in &py.unreadable {
@@ -248,7 +248,11 @@ pub fn lint_python(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding> {
 }
 
 /// Lint one file by its extension; other files give nothing.
-pub fn lint_file(path: &Path, shown: &str, cfg: &LintConfig) -> Result<Vec<Finding>, MigrateError> {
+pub(crate) fn lint_file(
+    path: &Path,
+    shown: &str,
+    cfg: &LintConfig,
+) -> Result<Vec<Finding>, MigrateError> {
     if let (Some(after), Some(name)) = (cfg.start_after, path.file_name().and_then(|n| n.to_str()))
         && let Some(version) = name.split('_').next().and_then(|v| v.parse::<u64>().ok())
         && version <= after
@@ -264,7 +268,7 @@ pub fn lint_file(path: &Path, shown: &str, cfg: &LintConfig) -> Result<Vec<Findi
 }
 
 /// The `.sql` files and Alembic scripts (`.py` with `def upgrade`) under `dir`.
-pub fn collect(dir: &Path) -> Result<Vec<PathBuf>, MigrateError> {
+pub(crate) fn collect(dir: &Path) -> Result<Vec<PathBuf>, MigrateError> {
     if !dir.is_dir() {
         return Err(MigrateError::MissingDir {
             path: dir.to_path_buf(),
@@ -274,7 +278,7 @@ pub fn collect(dir: &Path) -> Result<Vec<PathBuf>, MigrateError> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
+        .map(walkdir::DirEntry::into_path)
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("sql" | "py")))
         .filter(|p| !p.components().any(|c| c.as_os_str() == "__pycache__"))
         .collect();
@@ -283,7 +287,7 @@ pub fn collect(dir: &Path) -> Result<Vec<PathBuf>, MigrateError> {
 }
 
 /// Lint files in parallel; findings sorted by file and line.
-pub fn lint_paths(
+pub(crate) fn lint_paths(
     paths: &[PathBuf],
     root: &Path,
     cfg: &LintConfig,
@@ -316,7 +320,7 @@ pub fn lint_paths(
 }
 
 /// Migration files under `dir` added since `base` (committed, staged, or untracked).
-pub fn added_since(base: &str, dir: &Path, repo: &Path) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn added_since(base: &str, dir: &Path, repo: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let git = |args: &[&str]| -> anyhow::Result<String> {
         // Unquoted paths, so a file named `2_café.sql` comes back as itself.
         let out = std::process::Command::new("git")

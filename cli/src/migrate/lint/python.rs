@@ -37,7 +37,7 @@ impl Tok {
 
 /// What came out of a script.
 #[derive(Debug, Default)]
-pub struct PyLint {
+pub(crate) struct PyLint {
     pub hits: Vec<Hit>,
     /// (line, message) for what could not be read.
     pub unreadable: Vec<(usize, String)>,
@@ -322,12 +322,11 @@ fn str_arg(args: &[Arg<'_>], pos: usize, name: &str) -> String {
             .map(|a| a.value)
     });
     v.and_then(literal)
-        .map(|(s, _, _)| s)
-        .unwrap_or_else(|| "?".into())
+        .map_or_else(|| "?".into(), |(s, _, _)| s)
 }
 
 /// Lint an Alembic script's `upgrade()`.
-pub fn lint(src: &str) -> PyLint {
+pub(crate) fn lint(src: &str) -> PyLint {
     let (toks, comments, problems) = tokenize(src);
     let mut out = PyLint {
         comments,
@@ -412,7 +411,7 @@ pub fn lint(src: &str) -> PyLint {
                 state.created.insert(str_arg(&args, 0, "table_name"));
             }
             "drop_table" if !state.created.contains(&table) => {
-                hit("drop-table", format!("op.drop_table({table})"))
+                hit("drop-table", format!("op.drop_table({table})"));
             }
             "drop_column" if !state.created.contains(&table) => {
                 let col = str_arg(&args, shift, "column_name");

@@ -11,7 +11,7 @@ use crate::migrate::sqltext::{Statement, Token, TokenKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     /// Breaks the running code or locks a table for long: exit 1.
     Error,
     /// A style note: reported, exit code unchanged.
@@ -22,7 +22,7 @@ pub enum Severity {
 
 /// One rule.
 #[derive(Debug)]
-pub struct Rule {
+pub(crate) struct Rule {
     pub id: &'static str,
     pub severity: Severity,
     /// Allowed in a migration marked `-- devenv:cleanup <reason>`.
@@ -44,7 +44,7 @@ macro_rules! rule {
 }
 
 /// Every rule, in the order the docs list them.
-pub static RULES: &[Rule] = &[
+pub(crate) static RULES: &[Rule] = &[
     rule!(
         "drop-column",
         Error,
@@ -264,13 +264,13 @@ pub static RULES: &[Rule] = &[
     ),
 ];
 
-pub fn rule(id: &str) -> Option<&'static Rule> {
+pub(crate) fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
 /// A raw hit before ignores and cleanup markers are applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
+pub(crate) struct Hit {
     pub rule: &'static str,
     pub line: usize,
     /// What was found, e.g. `DROP COLUMN users.email`.
@@ -281,7 +281,7 @@ pub struct Hit {
 
 /// State carried across the statements of one file.
 #[derive(Debug, Default)]
-pub struct FileState {
+pub(crate) struct FileState {
     pub no_transaction: bool,
     pub created: HashSet<String>,
     pub not_valid: HashSet<String>,
@@ -366,7 +366,12 @@ const VOLATILE: &[&str] = &[
 ];
 
 /// Check one statement; `index` is its position in the file.
-pub fn check_statement(stmt: &Statement, index: usize, state: &mut FileState, hits: &mut Vec<Hit>) {
+pub(crate) fn check_statement(
+    stmt: &Statement,
+    index: usize,
+    state: &mut FileState,
+    hits: &mut Vec<Hit>,
+) {
     let t = &stmt.tokens;
     let w = words(t);
     let mut hit = |rule: &'static str, line: usize, subject: String| {
@@ -441,7 +446,7 @@ pub fn check_statement(stmt: &Statement, index: usize, state: &mut FileState, hi
             }
         }
         ("vacuum", _) if w.contains(&"full") => {
-            hit("rewrite-table", stmt.line, "VACUUM FULL".into())
+            hit("rewrite-table", stmt.line, "VACUUM FULL".into());
         }
         ("cluster", _) => hit("rewrite-table", stmt.line, "CLUSTER".into()),
         ("truncate", _) => hit("truncate-table", stmt.line, "TRUNCATE".into()),
@@ -596,7 +601,7 @@ fn check_alter_table(
                         format!("ADD FOREIGN KEY on {table}"),
                     ),
                     "check" if !fresh => {
-                        hit("add-check-not-valid", line, format!("ADD CHECK on {table}"))
+                        hit("add-check-not-valid", line, format!("ADD CHECK on {table}"));
                     }
                     "unique" if !fresh && !using_index => hit(
                         "add-unique-constraint",
