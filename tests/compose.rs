@@ -58,11 +58,7 @@ fn config_json_resolves_the_full_stack() {
     assert_eq!(json["networks"]["default"]["name"], "stack_default");
     assert_eq!(json["networks"]["front"]["name"], "stack_front");
     // The Swarm-only key is accepted with a note on stderr.
-    assert!(
-        out.stderr.contains("`deploy` is Swarm-only"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_contains("`deploy` is Swarm-only");
     // `$$` stays escaped in the output (it is reloadable), unescaped in the model.
     assert_eq!(json["services"]["worker"]["command"][2], "echo $$HOME");
 }
@@ -75,11 +71,7 @@ fn config_yaml_is_the_default_and_services_lists_names() {
         "services:\n  web:\n    image: nginx\n  db:\n    image: postgres\n",
     );
     let out = t.devenv(&["config"]).success();
-    assert!(
-        out.stdout.contains("services:\n  web:\n    image: nginx"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_contains("services:\n  web:\n    image: nginx");
     let out = t.devenv(&["config", "--services"]).success();
     assert_eq!(out.stdout, "web\ndb\n");
     let json = t
@@ -99,13 +91,9 @@ fn unknown_key_names_file_and_line() {
         "services:\n  web:\n    image: nginx\n    portz:\n      - 80:80\n",
     );
     let out = t.devenv(&["config"]).assert_code(1);
-    assert!(out.stderr.contains("compose.yaml:4"), "{}", out.stderr);
-    assert!(out.stderr.contains("unknown key `portz`"), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("did you mean `ports`"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_contains("compose.yaml:4");
+    out.assert_stderr_contains("unknown key `portz`");
+    out.assert_stderr_contains("did you mean `ports`");
     assert_eq!(out.stdout, "");
 }
 
@@ -123,8 +111,8 @@ fn malformed_yaml_shows_line_column_and_caret() {
         "first line should be file:line:col: {}",
         out.stderr
     );
-    assert!(out.stderr.contains("     ports: [80]"), "{}", out.stderr);
-    assert!(out.stderr.contains('^'), "{}", out.stderr);
+    out.assert_stderr_contains("     ports: [80]");
+    out.assert_stderr_contains("^");
 }
 
 #[test]
@@ -202,8 +190,8 @@ fn env_file_process_env_and_required_variables() {
         "services:\n  web:\n    image: \"nginx:${TAG:-latest}\"\n    environment:\n      SECRET: ${SECRET:?put SECRET in .env}\n      FROM_ENV: ${FROM_ENV}\n",
     );
     let out = t.devenv(&["config"]).assert_code(1);
-    assert!(out.stderr.contains("compose.yaml:5"), "{}", out.stderr);
-    assert!(out.stderr.contains("put SECRET in .env"), "{}", out.stderr);
+    out.assert_stderr_contains("compose.yaml:5");
+    out.assert_stderr_contains("put SECRET in .env");
     t.write(".env", "SECRET=s3cret\nTAG=from-dotenv\n");
     t.env("TAG", "from-process");
     let out = t.devenv(&["config", "--json"]).success();
@@ -211,11 +199,7 @@ fn env_file_process_env_and_required_variables() {
     assert_eq!(json["services"]["web"]["image"], "nginx:from-process");
     assert_eq!(json["services"]["web"]["environment"]["SECRET"], "s3cret");
     assert_eq!(json["services"]["web"]["environment"]["FROM_ENV"], "");
-    assert!(
-        out.stderr.contains("`FROM_ENV` is not set"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_contains("`FROM_ENV` is not set");
     // --env-file replaces .env.
     t.write("other.env", "SECRET=other\n");
     let json = t
@@ -247,14 +231,10 @@ fn profiles_from_flag_and_environment() {
 fn missing_compose_file_is_a_user_error_with_a_hint() {
     let t = TestContext::new();
     let out = t.devenv(&["config"]).assert_code(1);
-    assert!(
-        out.stderr.contains("no compose file found"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("hint:"), "{}", out.stderr);
+    out.assert_stderr_contains("no compose file found");
+    out.assert_stderr_contains("hint:");
     let out = t.devenv(&["-f", "nope.yaml", "config"]).assert_code(1);
-    assert!(out.stderr.contains("nope.yaml"), "{}", out.stderr);
+    out.assert_stderr_contains("nope.yaml");
 }
 
 #[test]
@@ -265,11 +245,11 @@ fn dependency_cycle_and_unknown_service_are_errors() {
         "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n",
     );
     let out = t.devenv(&["config", "a"]).assert_code(1);
-    assert!(out.stderr.contains("cycle"), "{}", out.stderr);
+    out.assert_stderr_contains("cycle");
     let t = TestContext::new();
     t.write("compose.yaml", "services:\n  web:\n    image: x\n");
     let out = t.devenv(&["config", "wbe"]).assert_code(1);
-    assert!(out.stderr.contains("did you mean `web`"), "{}", out.stderr);
+    out.assert_stderr_contains("did you mean `web`");
 }
 
 #[test]
@@ -295,5 +275,5 @@ fn project_name_precedence() {
         "fromenv"
     );
     let out = t.devenv(&["-p", "Bad Name", "config"]).assert_code(1);
-    assert!(out.stderr.contains("Bad Name"), "{}", out.stderr);
+    out.assert_stderr_contains("Bad Name");
 }

@@ -6,7 +6,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::TestContext;
-use crate::require_containers;
 
 const BUSYBOX: &str = "devenv-test/busybox:latest";
 const POSTGRES: &str = "devenv-test/postgres:15";
@@ -104,8 +103,8 @@ fn http_get(url: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn three_service_stack_up_is_idempotent_recreates_only_changes_and_down_keeps_volumes() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     ctx.write("compose.yaml", three_service_stack("v1"));
@@ -151,17 +150,14 @@ fn three_service_stack_up_is_idempotent_recreates_only_changes_and_down_keeps_vo
     // A warm `up` recreates nothing.
     let before = container_ids(&ctx);
     let warm = ctx.devenv_p(&["up"]).success();
-    assert!(
-        !warm.stderr.contains("Recreated") && !warm.stderr.contains("Started"),
-        "{}",
-        warm.stderr
-    );
+    warm.assert_stderr_lacks("Recreated")
+        .assert_stderr_lacks("Started");
     assert_eq!(before, container_ids(&ctx));
 
     // A changed service is recreated alone.
     ctx.write("compose.yaml", three_service_stack("v2"));
     let changed = ctx.devenv_p(&["up"]).success();
-    assert!(changed.stderr.contains("Recreated"), "{}", changed.stderr);
+    changed.assert_stderr_contains("Recreated");
     let after = container_ids(&ctx);
     for ((svc, old), (_, new)) in before.iter().zip(&after) {
         if svc == "worker" {
@@ -206,8 +202,8 @@ fn three_service_stack_up_is_idempotent_recreates_only_changes_and_down_keeps_vo
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn one_shot_service_gates_its_dependents() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     let stack = |code: u8| {
@@ -230,22 +226,14 @@ fn one_shot_service_gates_its_dependents() {
     assert_eq!(state("app"), "running");
     // Warm: the completed one-shot is not run again.
     let warm = ctx.devenv_p(&["up"]).success();
-    assert!(!warm.stderr.contains("Started"), "{}", warm.stderr);
+    warm.assert_stderr_lacks("Started");
 
     // A failing one-shot stops `up` with its output, and its dependent never starts.
     ctx.devenv_p(&["down", "--timeout", "0"]).success();
     ctx.write("compose.yaml", stack(3));
     let out = ctx.devenv_p(&["up"]).assert_code(1);
-    assert!(
-        out.stderr.contains("`migrate` exited with code 3"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("migrating"),
-        "last log lines shown: {}",
-        out.stderr
-    );
+    out.assert_stderr_contains("`migrate` exited with code 3");
+    out.assert_stderr_contains("migrating");
     let ps = ctx.devenv_p(&["ps", "--json", "--all"]).success().json();
     assert!(
         !ps.as_array().unwrap().iter().any(|c| c["Service"] == "app"),
@@ -254,8 +242,8 @@ fn one_shot_service_gates_its_dependents() {
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn a_service_that_never_gets_healthy_fails_with_its_health_log() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     ctx.write(
@@ -267,17 +255,13 @@ fn a_service_that_never_gets_healthy_fails_with_its_health_log() {
     let start = Instant::now();
     let out = ctx.devenv_p(&["up", "--wait-timeout", "4"]).assert_code(1);
     assert!(start.elapsed() < Duration::from_secs(30));
-    assert!(out.stderr.contains("not ready within 4s"), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("not-ready-yet"),
-        "health log shown: {}",
-        out.stderr
-    );
+    out.assert_stderr_contains("not ready within 4s");
+    out.assert_stderr_contains("not-ready-yet");
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn a_busy_host_port_names_its_holder() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -293,17 +277,13 @@ fn a_busy_host_port_names_its_holder() {
         "{}",
         out.stderr
     );
-    assert!(
-        out.stderr.contains(&format!("pid {}", std::process::id())),
-        "names the holder: {}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("hint:"), "{}", out.stderr);
+    out.assert_stderr_contains(&format!("pid {}", std::process::id()));
+    out.assert_stderr_contains("hint:");
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn a_missing_image_that_cannot_be_pulled_says_how_to_get_it() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     ctx.write(
@@ -317,16 +297,16 @@ fn a_missing_image_that_cannot_be_pulled_says_how_to_get_it() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("devenv prefetch"), "{}", out.stderr);
+    out.assert_stderr_contains("devenv prefetch");
     // With pulling allowed there is no registry here: a clear error, not a hang or panic.
     let out = ctx.devenv_p(&["up"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("could not be pulled"), "{}", out.stderr);
+    out.assert_stderr_contains("could not be pulled");
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn builds_honour_dockerignore_and_a_failing_step_is_shown() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     ctx.write(
@@ -341,7 +321,7 @@ fn builds_honour_dockerignore_and_a_failing_step_is_shown() {
     let ls = ctx
         .devenv_p(&["exec", "-T", "app", "--", "ls", "/app"])
         .success();
-    assert!(ls.stdout.contains("main.txt"), "{}", ls.stdout);
+    ls.assert_stdout_contains("main.txt");
     assert!(
         !ls.stdout.contains("secret.txt"),
         ".dockerignore honoured: {}",
@@ -356,7 +336,7 @@ fn builds_honour_dockerignore_and_a_failing_step_is_shown() {
         format!("FROM {BUSYBOX}\nRUN echo about-to-fail && false\n"),
     );
     let out = ctx.devenv_p(&["up", "--build"]).assert_code(1);
-    assert!(out.stderr.contains("failed to build"), "{}", out.stderr);
+    out.assert_stderr_contains("failed to build");
     assert!(
         out.stderr.contains("RUN echo about-to-fail && false"),
         "failing step shown: {}",
@@ -366,8 +346,8 @@ fn builds_honour_dockerignore_and_a_failing_step_is_shown() {
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn down_stops_containers_that_ignore_sigterm_in_one_grace_period() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     // busybox `sleep` as PID 1 ignores SIGTERM: each container needs its full grace period.
@@ -380,13 +360,14 @@ fn down_stops_containers_that_ignore_sigterm_in_one_grace_period() {
     let start = Instant::now();
     ctx.devenv_p(&["down"]).success();
     let took = start.elapsed();
-    // Three containers in parallel: about one grace period (4 s), far from three (12 s).
-    assert!(took < Duration::from_secs(10), "down took {took:?}");
+    // Three containers in parallel: about one grace period (4 s); in turn it would take
+    // three (12 s) plus the engine's own time. The target is measured in bench/engine.sh.
+    assert!(took < Duration::from_secs(11), "down took {took:?}");
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn two_ups_at_once_on_one_project_take_turns() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     // Healthy only after ~3 s, so the first `up` holds the project for that long.
@@ -424,8 +405,8 @@ fn two_ups_at_once_on_one_project_take_turns() {
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn a_recreated_dependency_restarts_dependents_that_ask_for_it() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     let stack = |tag: &str| {
@@ -466,8 +447,8 @@ fn a_recreated_dependency_restarts_dependents_that_ask_for_it() {
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn up_migrates_after_the_database_is_healthy_and_a_failed_migration_stops_it() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     ctx.write(
@@ -503,16 +484,8 @@ fn up_migrates_after_the_database_is_healthy_and_a_failed_migration_stops_it() {
         "CREATE TABLE audit (id bigint);\nSELECT 1/0;\n",
     );
     let out = ctx.devenv_p(&["up"]).assert_code(1);
-    assert!(
-        out.stderr.contains("002_broken.sql"),
-        "names the failing file: {}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("division by zero"),
-        "the database's error: {}",
-        out.stderr
-    );
+    out.assert_stderr_contains("002_broken.sql");
+    out.assert_stderr_contains("division by zero");
     // Pre-deploy order: the app never started on an unmigrated database.
     let ps = ctx.devenv_p(&["ps", "--json", "--all"]).success().json();
     assert!(
@@ -559,8 +532,8 @@ fn up_migrates_after_the_database_is_healthy_and_a_failed_migration_stops_it() {
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn down_volumes_also_removes_anonymous_volumes() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     ctx.write(
@@ -589,7 +562,7 @@ fn down_volumes_also_removes_anonymous_volumes() {
         format!("services:\n  box:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"7200\"]\n    stop_grace_period: 1s\n    volumes:\n      - /scratch\n"),
     );
     let out = ctx.devenv_p(&["up"]).success();
-    assert!(out.stderr.contains("Recreated"), "{}", out.stderr);
+    out.assert_stderr_contains("Recreated");
     let inherited = docker(&["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", &name])
         .trim()
         .to_string();
@@ -606,8 +579,8 @@ fn down_volumes_also_removes_anonymous_volumes() {
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn implicit_dependencies_links_secrets_configs_ipam_and_shared_network_namespaces() {
-    require_containers!();
     let mut ctx = TestContext::new();
     ctx.env("DEVENV_TEST_TOKEN", "s3cret");
     let _cleanup = Cleanup(&ctx);
@@ -687,7 +660,7 @@ networks:
         .trim()
         .to_string();
     let out = ctx.devenv_p(&["down", "--volumes"]).success();
-    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    out.assert_stderr_lacks("warning");
     assert!(
         !docker(&["volume", "ls", "-q"]).lines().any(|v| v == anon),
         "store's anonymous volume removed"
@@ -695,8 +668,8 @@ networks:
 }
 
 #[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn a_failed_one_shot_runs_again_and_a_healthy_wait_without_healthcheck_is_a_user_error() {
-    require_containers!();
     let ctx = TestContext::new();
     let _cleanup = Cleanup(&ctx);
     std::fs::create_dir_all(ctx.join("flag")).unwrap();
@@ -719,9 +692,5 @@ fn a_failed_one_shot_runs_again_and_a_healthy_wait_without_healthcheck_is_a_user
         ),
     );
     let out = ctx.devenv_p(&["up"]).assert_code(1);
-    assert!(
-        out.stderr.contains("`a` has no healthcheck"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_contains("`a` has no healthcheck");
 }

@@ -1,6 +1,7 @@
 //! devenv's one integration-test binary: one module per area, all running the real binary.
-//! Tests that need the Docker engine or PostgreSQL run only with `DEVENV_CONTAINER_TESTS=1`
-//! (which `.ci/run` sets); otherwise they print why they were skipped.
+//! Tests that need the Docker engine or PostgreSQL are `#[ignore]`d with the reason, so a
+//! plain `cargo test` lists them as ignored; `.ci/run` and the README's test command run them
+//! with `cargo test -- --include-ignored`.
 
 mod common;
 

@@ -156,12 +156,12 @@ fn scan_reports_remote_references_with_line_and_column() {
     );
     // Human output: file:line:col, kind, URL and notes on stdout.
     let out = ctx.devenv(&["vendor", "scan", "templates"]).assert_code(1);
-    assert!(out.stdout.contains("templates/page.html.jinja:7:16: script https://unpkg.com/htmx.org@1.9.12 (unpkg, no integrity)"), "{}", out.stdout);
+    out.assert_stdout_contains("templates/page.html.jinja:7:16: script https://unpkg.com/htmx.org@1.9.12 (unpkg, no integrity)");
     assert!(
         !out.stdout.contains("static/"),
         "only the given path is scanned"
     );
-    assert!(out.stderr.contains("known-compromised"), "{}", out.stderr);
+    out.assert_stderr_contains("known-compromised");
 }
 
 #[test]
@@ -180,7 +180,7 @@ fn scan_is_clean_for_local_references_and_skips_vendored_files() {
     );
     let out = ctx.devenv(&["vendor", "scan"]).success();
     assert!(out.stdout.is_empty(), "{}", out.stdout);
-    assert!(out.stderr.contains("Clean"), "{}", out.stderr);
+    out.assert_stderr_contains("Clean");
 }
 
 #[test]
@@ -195,7 +195,7 @@ fn scan_add_vendors_found_urls_pinning_template_integrity() {
         ),
     );
     let out = ctx.devenv(&["vendor", "scan", "--add"]).assert_code(1);
-    assert!(out.stderr.contains("Vendored"), "{}", out.stderr);
+    out.assert_stderr_contains("Vendored");
     let manifest = ctx.read("vendor.yaml");
     assert!(
         manifest.contains(&format!("integrity: {sri}")),
@@ -217,7 +217,7 @@ fn scan_add_vendors_found_urls_pinning_template_integrity() {
         ),
     );
     let out = ctx2.devenv(&["vendor", "scan", "--add"]).assert_code(1);
-    assert!(out.stderr.contains("checksum mismatch"), "{}", out.stderr);
+    out.assert_stderr_contains("checksum mismatch");
     assert!(!ctx2.join("vendor.yaml").exists());
 }
 
@@ -227,7 +227,7 @@ fn the_flask_template_assets_verify_and_templates_scan_clean() {
     let template = repo().join("templates/flask-postgres");
     let out = ctx.devenv(&["-C", template.to_str().unwrap(), "vendor", "verify"]);
     let out = out.success();
-    assert!(out.stderr.contains("Verified 2"), "{}", out.stderr);
+    out.assert_stderr_contains("Verified 2");
     let out = ctx.devenv(&[
         "-C",
         repo().to_str().unwrap(),
@@ -244,7 +244,7 @@ fn a_scan_that_cannot_run_exits_2_not_1() {
     ctx.write("templates/a.html", "<p>clean</p>\n");
     // A path that isn't there: could not scan (2), which CI must not read as findings (1).
     let out = ctx.devenv(&["vendor", "scan", "nosuch"]).assert_code(2);
-    assert!(out.stderr.contains("`"), "{}", out.stderr);
+    out.assert_stderr_contains("`");
     // A malformed manifest stops the scan too.
     ctx.write("vendor.yaml", "assets: [\n");
     ctx.devenv(&["vendor", "scan", "templates"]).assert_code(2);

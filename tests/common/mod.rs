@@ -1,5 +1,9 @@
 //! The test harness: a temp project folder, files, env, and the real `devenv` binary.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test module uses a different part of the harness"
+)]
 
 pub mod http;
 pub mod postgres;
@@ -15,30 +19,6 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .expect("cli/ has a parent")
         .to_path_buf()
-}
-
-/// True when the tests that need the Docker engine and PostgreSQL should run.
-pub fn containers_enabled() -> bool {
-    std::env::var("DEVENV_CONTAINER_TESTS").is_ok_and(|v| v == "1")
-}
-
-/// Skip (with a printed reason) unless `DEVENV_CONTAINER_TESTS=1`.
-#[macro_export]
-macro_rules! require_containers {
-    () => {
-        if !$crate::common::containers_enabled() {
-            // Written to the stderr handle, not with `eprintln!`, so the test harness's output
-            // capture does not hide it: a plain `cargo test` shows what it skipped.
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipped {}: needs the Docker engine and PostgreSQL; set DEVENV_CONTAINER_TESTS=1 (as .ci/run does)",
-                // libtest names each test's thread after the test.
-                std::thread::current().name().unwrap_or(module_path!())
-            );
-            return;
-        }
-    };
 }
 
 /// What a run of the binary produced.
@@ -64,6 +44,58 @@ impl Output {
     #[track_caller]
     pub fn success(self) -> Self {
         self.assert_code(0)
+    }
+
+    /// Assert that stderr holds `needle`, printing the whole output when it does not.
+    #[track_caller]
+    pub fn assert_stderr_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Assert that stdout holds `needle`, printing the whole output when it does not.
+    #[track_caller]
+    pub fn assert_stdout_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Assert that stderr does not hold `needle`, printing the whole output when it does.
+    #[track_caller]
+    pub fn assert_stderr_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr holds {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Assert that stdout does not hold `needle`, printing the whole output when it does.
+    #[track_caller]
+    pub fn assert_stdout_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(needle),
+            "stdout holds {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Both streams and the exit code, for failure messages.
+    pub fn dump(&self) -> String {
+        format!(
+            "exit code {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 
     pub fn json(&self) -> serde_json::Value {
