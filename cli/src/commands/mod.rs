@@ -47,10 +47,19 @@ pub(crate) fn load_project(
 ) -> anyhow::Result<crate::compose::Project> {
     let opts = crate::compose::LoadOptions::from_settings(settings).with_services(services);
     let project = crate::compose::load(&opts)?;
-    for note in &project.notes {
-        settings.printer.note(note);
-    }
+    print_notes(&settings.printer, &project.notes);
     Ok(project)
+}
+
+/// The loader's notes; those it marks as warnings (a compose file that does not do what it
+/// seems to) print as warnings, even under `-q`.
+pub(crate) fn print_notes(printer: &crate::ui::Printer, notes: &[String]) {
+    for note in notes {
+        match note.strip_prefix(crate::compose::WARNING) {
+            Some(warning) => printer.warn(warning),
+            None => printer.note(note),
+        }
+    }
 }
 
 /// The project name, and the model when a compose file is there. `-p NAME` alone is enough

@@ -3,6 +3,7 @@
 //! [`load`] turns compose files into a resolved [`Project`] (see `model`); the engine in
 //! `docker/` consumes it and `devenv config` prints it. See docs/compose.md for the subset.
 
+pub(crate) mod compose_json;
 mod discover;
 mod dotenv;
 pub(crate) mod duration;
@@ -14,6 +15,8 @@ mod load;
 mod merge;
 pub(crate) mod model;
 mod normalize;
+mod shellwords;
+mod volume_spec;
 mod yaml;
 
 use std::path::PathBuf;
@@ -26,6 +29,10 @@ pub(crate) use model::*;
 pub(crate) use crate::env_vars::{
     COMPOSE_FILE, COMPOSE_PATH_SEPARATOR, COMPOSE_PROFILES, COMPOSE_PROJECT_NAME,
 };
+
+/// Marks a note in [`Project::notes`] that is a warning: the file does not do what it seems
+/// to (a shell operator in a shell-form `command:`).
+pub(crate) const WARNING: &str = "warning: ";
 
 /// What to load and how.
 #[derive(Debug, Clone, Default)]

@@ -14,6 +14,7 @@ use serde_yaml_ng::{Mapping, Value};
 use super::error::{ComposeError, Location};
 use super::graph::did_you_mean;
 use super::interpolate::Env;
+use super::shellwords;
 use super::yaml::find_line_depth;
 
 pub(super) use service::service;
@@ -292,22 +293,51 @@ impl<'a> Ctx<'a> {
         Ok(out)
     }
 
-    /// A command: a string (split like a shell) or a list; null is unset.
-    pub(super) fn command(&self, v: &Value) -> Result<Option<Vec<String>>> {
+    /// A command: a list, or a string split into words exactly as compose splits it (not by
+    /// a shell: the first `&&`, `|`, `;`, `<` or `>` ends it, with a warning); null is unset.
+    pub(super) fn command(&mut self, v: &Value) -> Result<Option<Vec<String>>> {
         match v {
             Value::Null => Ok(None),
             Value::Sequence(_) => self.strings(v, false).map(Some),
             other => {
                 let text = self.string(other)?;
-                shell_words::split(&text)
-                    .map(Some)
-                    .map_err(|e| self.err(format!("cannot split `{text}` like a shell: {e}")))
+                let split = shellwords::split(&text)
+                    .map_err(|e| self.err(format!("cannot split `{text}` into words: {e}")))?;
+                if let Some(at) = split.stopped_at {
+                    self.warn_shell_operator(&text, at, &split.words);
+                }
+                Ok(Some(split.words))
             }
         }
     }
 
-    /// A host path from the compose file, absolute (`~` is the home folder).
+    /// Compose runs a shell-form string without a shell and drops everything from the first
+    /// shell operator on; say so, and how to get a shell.
+    fn warn_shell_operator(&mut self, text: &str, at: usize, kept: &[String]) {
+        let key = self.path.last().cloned().unwrap_or_default();
+        let operator: String = text[at..]
+            .chars()
+            .take_while(|c| matches!(c, ';' | '&' | '|' | '<' | '>'))
+            .collect();
+        let kept = kept.join(" ");
+        let quoted = serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""));
+        let message = format!(
+            "{}{}: `{key}` holds the shell operator `{operator}`, but no shell runs it: \
+             like compose, devenv runs only `{kept}` and drops the rest; for a shell write \
+             `{key}: [\"sh\", \"-c\", {quoted}]`",
+            super::WARNING,
+            self.context()
+        );
+        self.note(message);
+    }
+
+    /// A host path from the compose file, absolute (`~` is the home folder). As in compose, a
+    /// path written absolute is kept as written (`/etc/pihole/`); the others are joined to the
+    /// working directory and cleaned.
     pub(super) fn host_path(&self, raw: &str) -> PathBuf {
+        if raw.starts_with('/') {
+            return PathBuf::from(raw);
+        }
         absolute(self.working_dir, raw, self.env)
     }
 }
@@ -352,6 +382,35 @@ pub(super) fn clean(path: &Path) -> PathBuf {
         out.push(".");
     }
     out
+}
+
+/// A container path cleaned as compose cleans it (Go's `path.Clean`): `/var/www/html/` →
+/// `/var/www/html`, `//a/./b/../c` → `/a/c`.
+pub(super) fn clean_container_path(raw: &str) -> String {
+    if raw.is_empty() {
+        return String::new();
+    }
+    let rooted = raw.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&last) if last != ".." => {
+                    parts.pop();
+                }
+                _ if rooted => {}
+                _ => parts.push(".."),
+            },
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
 }
 
 /// A mapping key as text.
@@ -434,6 +493,16 @@ pub(super) fn untag(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn container_paths_are_cleaned_like_go() {
+        assert_eq!(clean_container_path("/var/www/html/"), "/var/www/html");
+        assert_eq!(clean_container_path("//a/./b/../c"), "/a/c");
+        assert_eq!(clean_container_path("/"), "/");
+        assert_eq!(clean_container_path("/../x"), "/x");
+        assert_eq!(clean_container_path("a/../../b"), "../b");
+        assert_eq!(clean_container_path("./"), ".");
+    }
 
     #[test]
     fn sizes() {

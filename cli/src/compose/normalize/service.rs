@@ -613,13 +613,21 @@ fn ulimits(c: &mut Ctx<'_>, v: &Value) -> Result<IndexMap<String, Ulimit>> {
                     })?;
                 }
                 match (soft, hard) {
-                    (Some(soft), Some(hard)) => Ok(Ulimit { soft, hard }),
+                    (Some(soft), Some(hard)) => Ok(Ulimit {
+                        soft,
+                        hard,
+                        single: false,
+                    }),
                     _ => Err(c.err("a ulimit needs both `soft` and `hard`")),
                 }
             }
             other => {
                 let n = c.int(other)?;
-                Ok(Ulimit { soft: n, hard: n })
+                Ok(Ulimit {
+                    soft: n,
+                    hard: n,
+                    single: true,
+                })
             }
         })?;
         out.insert(name, limit);
