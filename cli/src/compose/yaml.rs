@@ -12,7 +12,26 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Value, ComposeError> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
-    let mut value: Value = serde_yaml_ng::from_str(text).map_err(|err| {
+    // Several documents (`---`) are merged in order, as compose merges them.
+    let mut value = Value::Null;
+    for document in serde_yaml_ng::Deserializer::from_str(text) {
+        let doc = parse_document(document, text, file)?;
+        if matches!(value, Value::Null) {
+            value = doc;
+        } else {
+            super::merge::merge_documents(&mut value, doc);
+        }
+    }
+    Ok(value)
+}
+
+fn parse_document(
+    document: serde_yaml_ng::Deserializer<'_>,
+    text: &str,
+    file: &Path,
+) -> Result<Value, ComposeError> {
+    use serde::Deserialize;
+    let mut value = Value::deserialize(document).map_err(|err| {
         let loc = err.location();
         let (line, column) = match &loc {
             Some(l) => (Some(l.line() as u32), Some(l.column() as u32)),
@@ -357,6 +376,17 @@ volumes:
         let text = err.to_string();
         assert!(text.starts_with("c.yaml:"), "{text}");
         assert!(text.contains('^'), "{text}");
+    }
+
+    #[test]
+    fn several_documents_merge_in_order() {
+        let v = parse(
+            "services:\n  a:\n    image: x\n---\nservices:\n  a:\n    command: y\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        assert_eq!(v["services"]["a"]["image"], Value::from("x"));
+        assert_eq!(v["services"]["a"]["command"], Value::from("y"));
     }
 
     #[test]

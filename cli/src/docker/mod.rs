@@ -16,6 +16,7 @@
 
 mod archive;
 mod containers;
+mod drift;
 mod error;
 mod images;
 mod resources;
