@@ -88,6 +88,28 @@ impl Project {
         graph::start_levels(self, selected)
     }
 
+    /// `up --scale SERVICE=N`: run N containers of the service, whatever its `scale` or
+    /// `deploy.replicas` say (compose's `SetScale`).
+    pub(crate) fn set_scale(&mut self, name: &str, replicas: u32) -> Result<(), ComposeError> {
+        self.service(name)?;
+        let Some(service) = self.services.get_mut(name) else {
+            return Ok(());
+        };
+        if replicas > 1 && service.container_name.is_some() {
+            return Err(ComposeError::invalid(
+                None,
+                format!(
+                    "service `{name}` sets `container_name`, so it cannot run {replicas} containers (their names must differ)"
+                ),
+            ));
+        }
+        service.scale = Some(replicas);
+        if let Some(deploy) = &mut service.deploy {
+            deploy.replicas = Some(replicas);
+        }
+        Ok(())
+    }
+
     /// One service by name, with a "did you mean" when there is none.
     pub(crate) fn service(&self, name: &str) -> Result<&Service, ComposeError> {
         self.services

@@ -1,6 +1,7 @@
 //! From parsed YAML `Value`s to the typed model, strictly: every key checked, every short
 //! syntax expanded, every path made absolute. Errors carry the file and line of the key.
 
+mod deploy;
 mod ports;
 mod service;
 mod top;
