@@ -3,7 +3,8 @@
 //! Owns everything that talks to PostgreSQL for `devenv db …` and for migrations during
 //! `up`: [`config`] (the `database:` section), [`files`] (naming, order, checksums),
 //! [`connect`] (URLs, connecting, waiting), [`history`] (the history table), [`lock`] (the
-//! advisory lock), [`apply`] (running files), [`status`], [`command`] (command migrations
+//! advisory lock), [`plan`] (what to apply, pure), [`apply`] (running files), [`failure`]
+//! (errors with file and line), [`status`], [`command`] (command migrations
 //! such as `alembic upgrade head`, run through a runner seam), and [`lint`].
 //! It does not touch the engine: container work goes through [`command::CommandRunner`].
 
@@ -11,10 +12,12 @@ pub(crate) mod apply;
 pub(crate) mod command;
 pub(crate) mod config;
 pub(crate) mod connect;
+mod failure;
 pub(crate) mod files;
 pub(crate) mod history;
 pub(crate) mod lint;
 pub(crate) mod lock;
+pub(crate) mod plan;
 pub(crate) mod sqltext;
 pub(crate) mod status;
 
