@@ -143,10 +143,7 @@ fn message_and_hint(
         );
         return (message, Some(hint));
     }
-    let hint = err
-        .as_db_error()
-        .and_then(|d| d.hint())
-        .map(str::to_string);
+    let hint = err.as_db_error().and_then(|d| d.hint()).map(str::to_string);
     (message, hint)
 }
 

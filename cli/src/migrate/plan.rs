@@ -308,9 +308,7 @@ mod tests {
         let files = [file(1, "CREATE TABLE a (id bigint);"), file(2, B)];
         let history = HistoryState::Ours(vec![applied(1, A)]);
         let p = plan(&files, &history, &opts());
-        assert!(
-            matches!(&p.work, Err(MigrateError::Changed { versions, .. }) if versions == &[1])
-        );
+        assert!(matches!(&p.work, Err(MigrateError::Changed { versions, .. }) if versions == &[1]));
         let accept = MigrateOptions {
             accept_checksum: vec![1],
             ..opts()

@@ -4,8 +4,10 @@
 //! Owns: which files are linted (a folder walk, named files, or the files added since a git
 //! ref), ignores (`-- devenv:ignore <rule>[,<rule>] <reason>`, reason required), the cleanup
 //! marker (`-- devenv:cleanup <reason>` lets drops and renames through), and the report.
-//! The rules themselves are in [`rules`]; the Alembic reader is [`python`].
+//! The rule table is in [`rules`], the SQL checks in [`checks`], the Alembic reader in
+//! [`python`].
 
+mod checks;
 pub(crate) mod python;
 pub(crate) mod rules;
 
@@ -90,8 +92,8 @@ fn finding(rule_id: &'static str, file: &str, line: usize, subject: String) -> F
 /// Apply ignores, cleanup and disabled rules to raw hits.
 fn settle(
     file: &str,
-    hits: Vec<rules::Hit>,
-    ignores_for: impl Fn(&rules::Hit) -> Vec<Ignore>,
+    hits: Vec<checks::Hit>,
+    ignores_for: impl Fn(&checks::Hit) -> Vec<Ignore>,
     cleanup: Option<(usize, String)>,
     cfg: &LintConfig,
     out: &mut Vec<Finding>,
@@ -147,13 +149,13 @@ pub(crate) fn lint_sql(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding>
         out.push(finding("unparsed", file, p.line, p.message.clone()));
     }
     let directives = files::directives(text);
-    let mut state = rules::FileState {
+    let mut state = checks::FileState {
         no_transaction: directives.no_transaction,
         ..Default::default()
     };
     let mut hits = Vec::new();
     for (i, stmt) in lexed.statements.iter().enumerate() {
-        rules::check_statement(stmt, i, &mut state, &mut hits);
+        checks::check_statement(stmt, i, &mut state, &mut hits);
     }
     let all_comments: Vec<(usize, String)> = lexed
         .statements

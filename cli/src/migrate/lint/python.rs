@@ -6,7 +6,7 @@
 //! literal arguments. Anything that is not a literal where we need one (an f-string, a
 //! variable passed to `op.execute`) becomes an `unparsed` warning, never a guess.
 
-use super::rules::{FileState, Hit, check_statement};
+use super::checks::{FileState, Hit, check_statement};
 use crate::migrate::sqltext;
 
 #[derive(Debug, Clone, PartialEq)]
