@@ -5,10 +5,11 @@
 //! ref), ignores (`-- devenv:ignore <rule>[,<rule>] <reason>`, reason required), the cleanup
 //! marker (`-- devenv:cleanup <reason>` lets drops and renames through), and the report.
 //! The rule table is in [`rules`], the SQL checks in [`checks`], the Alembic reader in
-//! [`python`].
+//! [`python`] (with its tokenizer, [`python_lexer`]).
 
 mod checks;
 pub(crate) mod python;
+mod python_lexer;
 pub(crate) mod rules;
 
 use std::path::{Path, PathBuf};
