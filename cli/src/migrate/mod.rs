@@ -5,10 +5,12 @@
 //! [`connect`] (URLs, connecting, waiting), [`history`] (the history table), [`lock`] (the
 //! advisory lock), [`plan`] (what to apply, pure), [`apply`] (running files), [`failure`]
 //! (errors with file and line), [`status`], [`command`] (command migrations
-//! such as `alembic upgrade head`, run through a runner seam), and [`lint`].
+//! such as `alembic upgrade head`, run through a runner seam), [`client_tools`] (`psql`,
+//! `pg_dump`), and [`lint`].
 //! It does not touch the engine: container work goes through [`command::CommandRunner`].
 
 pub(crate) mod apply;
+pub(crate) mod client_tools;
 pub(crate) mod command;
 pub(crate) mod config;
 pub(crate) mod connect;

@@ -5,6 +5,7 @@ use crate::migrate::apply::{self, MigrateOptions};
 use crate::migrate::command::{self, CommandRunner, HostRunner};
 use crate::migrate::config::CommandIn;
 use crate::settings::Settings;
+use crate::stack::ServiceRunner;
 
 use super::DbContext;
 
@@ -106,6 +107,20 @@ pub(crate) fn command_runner(
             database_url: url.to_string(),
             cwd: settings.project_dir.clone(),
         })),
-        CommandIn::App => super::engine::app_runner(settings),
+        CommandIn::App => {
+            let service = settings
+                .config
+                .database
+                .command_service
+                .clone()
+                .or_else(|| settings.config.app.service.clone())
+                .ok_or_else(|| {
+                    Hinted::user("`database.command` needs to know which service runs it")
+                        .with_hint("set `app.service` (or `database.command_service`) in devenv.yaml, or `database.command_in: host`")
+                })?;
+            let project = crate::commands::load_project(settings, &[])?;
+            project.service(&service)?;
+            Ok(Box::new(ServiceRunner { project, service }))
+        }
     }
 }
