@@ -7,16 +7,21 @@
 //! - [`config`]: the `vendor:` section of devenv.yaml and the env vars that override it.
 //! - [`project`]: manifest and lock paths, atomic writes, the busy lock.
 //! - [`fetch`]: HTTP with mirrors, retries, redirect and plain-http policy, staging.
-//! - [`ops`]: add, sync, remove; [`update`]: outdated and update via the registry.
+//! - [`add`], [`sync`], [`remove`]: one file per operation, as cargo's `ops/`; [`on_disk`]:
+//!   files against the lock (stat cache, then hash), shared by them.
+//! - [`update`]: outdated and update via the registry.
 //! - [`scan`]: remote asset references in templates, CSS and JS.
 
+pub(crate) mod add;
 pub(crate) mod config;
 pub(crate) mod fetch;
-pub(crate) mod ops;
+mod on_disk;
 pub(crate) mod project;
 pub(crate) mod registry;
+pub(crate) mod remove;
 pub(crate) mod scan;
 pub(crate) mod statcache;
+pub(crate) mod sync;
 pub(crate) mod update;
 
 pub(crate) use config::VendorConfig;

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::assets::ops::{AddRequest, add};
+use crate::assets::add::{AddRequest, add};
 use crate::assets::project::{load_lock, load_manifest};
 use crate::assets::scan::{ScanOptions, ScanReport, hosts, scan};
 use crate::error::ExitStatus;
