@@ -140,6 +140,22 @@ impl Diagnose for VendorError {
     }
 }
 
+/// Every name in `names` must be an asset of `manifest` (else: the closest one).
+pub(crate) fn require_known(
+    manifest: &vendor_manifest::Manifest,
+    names: &[String],
+) -> Result<(), VendorError> {
+    for name in names {
+        if !manifest.assets.contains_key(name) {
+            return Err(VendorError::UnknownAsset {
+                name: name.clone(),
+                suggestion: suggest(name, manifest.assets.keys()),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The closest name, for "did you mean".
 pub(crate) fn suggest<'a>(name: &str, names: impl Iterator<Item = &'a String>) -> Option<String> {
     names

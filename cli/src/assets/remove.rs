@@ -10,7 +10,7 @@ use vendor_manifest::paths::resolve_inside;
 use super::config::Options;
 use super::project::{BusyLock, load_lock, require_manifest, save};
 use super::statcache::StatCache;
-use super::{VendorError, suggest};
+use super::{VendorError, require_known};
 use crate::ui::Printer;
 
 #[derive(Debug, Default, Serialize)]
@@ -33,15 +33,7 @@ pub(crate) fn remove(
     let _busy = BusyLock::acquire(opts)?;
     let mut manifest: Manifest = require_manifest(opts)?.manifest;
     let mut lock = load_lock(opts)?.unwrap_or_default();
-    for name in names {
-        if !manifest.assets.contains_key(name) {
-            return Err(VendorError::UnknownAsset {
-                name: name.clone(),
-                suggestion: suggest(name, manifest.assets.keys()),
-            }
-            .into());
-        }
-    }
+    require_known(&manifest, names)?;
     let mut outcome = RemoveOutcome::default();
     let mut cache = StatCache::load(&opts.project_dir);
     for name in names {
