@@ -9,8 +9,8 @@
 //! - [`fetch`]: HTTP with mirrors, retries, redirect and plain-http policy, staging.
 //! - [`add`], [`sync`], [`remove`]: one file per operation, as cargo's `ops/`; [`on_disk`]:
 //!   files against the lock (stat cache, then hash), shared by them.
-//! - [`update`]: outdated and update via the registry.
-//! - [`scan`]: remote asset references in templates, CSS and JS.
+//! - [`update`]: outdated and update via the registry; [`verify`]: files against the lock.
+//! - [`scan`]: remote asset references in templates, CSS and JS, and what `scan --add` vendors.
 
 pub(crate) mod add;
 pub(crate) mod config;
@@ -23,6 +23,7 @@ pub(crate) mod scan;
 pub(crate) mod statcache;
 pub(crate) mod sync;
 pub(crate) mod update;
+pub(crate) mod verify;
 
 pub(crate) use config::VendorConfig;
 

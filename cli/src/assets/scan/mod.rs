@@ -6,7 +6,7 @@
 pub(crate) mod detect;
 pub(crate) mod hosts;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +14,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use detect::{FileKind, detect, kind_for};
+
+use super::add::AddRequest;
+use super::config::Options;
+use super::project::{load_lock, load_manifest};
+use crate::ui::Printer;
 
 /// Folders never scanned.
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", ".venv", "__pycache__"];
@@ -52,6 +57,72 @@ pub(crate) struct ScanOptions {
     /// Folders ending with this relative path are skipped wherever they are (`static/vendor`),
     /// so a template tree with its own vendored files scans clean from above.
     pub vendor_dir: Option<PathBuf>,
+}
+
+impl ScanOptions {
+    /// Scan `paths` of the project (relative to it; the whole project when empty), skipping
+    /// the files its manifest and lock vendor and the vendor folder.
+    pub(crate) fn for_project(opts: &Options, paths: &[PathBuf]) -> anyhow::Result<Self> {
+        let mut vendored = HashSet::new();
+        if let Some(lock) = load_lock(opts)? {
+            vendored.extend(lock.assets.values().map(|a| opts.project_dir.join(&a.dest)));
+        }
+        if let Some(m) = load_manifest(opts)? {
+            vendored.extend(
+                m.manifest
+                    .assets
+                    .values()
+                    .map(|e| opts.project_dir.join(&e.dest)),
+            );
+        }
+        Ok(ScanOptions {
+            root: opts.project_dir.clone(),
+            paths: paths.iter().map(|p| opts.project_dir.join(p)).collect(),
+            exclude: opts.scan_exclude.clone(),
+            vendored,
+            vendor_dir: Some(PathBuf::from(&opts.dest_dir)).filter(|d| !d.as_os_str().is_empty()),
+        })
+    }
+}
+
+/// What `scan --add` vendors: each distinct fetchable URL found, once, with the first
+/// `integrity` a template gives it as its pin. Preconnects, source maps, manifests and
+/// template expressions are skipped; so are hosts that answer per browser or account
+/// (with a warning naming the reference).
+pub(crate) fn add_requests(report: &ScanReport, printer: &Printer) -> Vec<AddRequest> {
+    let mut urls: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for f in &report.findings {
+        if matches!(f.kind, "preconnect" | "sourcemap" | "manifest")
+            || f.url.contains("{{")
+            || f.url.contains("{%")
+            || f.url.contains("<%")
+        {
+            continue;
+        }
+        if hosts::is_dynamic(&f.host) {
+            printer.warn(format!(
+                "{}:{}: `{}` answers differently per browser or account; not vendored",
+                f.file, f.line, f.url
+            ));
+            continue;
+        }
+        let url = if f.url.starts_with("//") {
+            format!("https:{}", f.url)
+        } else {
+            f.url.clone()
+        };
+        let slot = urls.entry(url).or_insert(None);
+        if slot.is_none() {
+            slot.clone_from(&f.integrity_value);
+        }
+    }
+    urls.into_iter()
+        .map(|(url, integrity)| AddRequest {
+            url,
+            integrity,
+            ..AddRequest::default()
+        })
+        .collect()
 }
 
 /// Line (1-based) and column (1-based, in characters) of a byte offset.
