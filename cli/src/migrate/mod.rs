@@ -6,7 +6,7 @@
 //! advisory lock), [`plan`] (what to apply, pure), [`apply`] (running files), [`failure`]
 //! (errors with file and line), [`status`], [`command`] (command migrations
 //! such as `alembic upgrade head`, run through a runner seam), [`client_tools`] (`psql`,
-//! `pg_dump`), and [`lint`].
+//! `pg_dump`), [`reset`] (drop and recreate), and [`lint`].
 //! It does not touch the engine: container work goes through [`command::CommandRunner`].
 
 pub(crate) mod apply;
@@ -20,6 +20,7 @@ pub(crate) mod history;
 pub(crate) mod lint;
 pub(crate) mod lock;
 pub(crate) mod plan;
+pub(crate) mod reset;
 pub(crate) mod sqltext;
 pub(crate) mod status;
 

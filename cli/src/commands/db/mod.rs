@@ -190,15 +190,8 @@ pub(crate) async fn history_summary(
     if cfg.command.is_some() || !dir.is_dir() {
         return Ok(None);
     }
-    let table = cfg.history_table()?.to_string();
+    let table = cfg.history_table()?;
     let target = ctx.resolve(settings).await?;
-    let files =
-        tokio::task::spawn_blocking(move || crate::migrate::files::discover(&dir)).await??;
-    let client = target.connect("devenv doctor").await?;
-    let applied = match crate::migrate::history::read(&client, &table).await? {
-        crate::migrate::history::State::Ours(applied) => applied,
-        crate::migrate::history::State::Missing { .. } => Vec::new(),
-    };
-    let rows = crate::migrate::status::compare(&files, &applied);
-    Ok(Some(crate::migrate::status::summarize(&rows)))
+    let status = crate::migrate::status::read(&target, dir, table, "devenv doctor").await?;
+    Ok(Some(status.summary))
 }
