@@ -318,32 +318,7 @@ fn classify(bytes: &[u8], start: usize, quote: Option<u8>, known_cdn: bool) -> C
         return Class::Literal;
     };
     match bytes[p] {
-        b'(' => {
-            let Some(e) = prev_non_ws(bytes, p) else {
-                return Class::Literal;
-            };
-            let (s, ident) = ident_before(bytes, e);
-            // `background:url(`: the CSS property is not part of the function name.
-            let (s, ident) = match ident.iter().rposition(|&b| b == b':') {
-                Some(c) => (s + c + 1, &ident[c + 1..]),
-                None => (s, ident),
-            };
-            if eq_ci(ident, "url") {
-                let is_import = prev_non_ws(bytes, s).is_some_and(|q| {
-                    let (_, w) = ident_before(bytes, q);
-                    q >= 1 && eq_ci(w, "import") && bytes.get(q + 1 - w.len() - 1) == Some(&b'@')
-                });
-                Class::Report(if is_import { "css-import" } else { "css-url" }, None, None)
-            } else if ident == b"import" {
-                Class::Report("js-dynamic-import", None, None)
-            } else if ident == b"importScripts" {
-                Class::Report("import-scripts", None, None)
-            } else if ident == b"Worker" || ident == b"SharedWorker" || ident == b"register" {
-                Class::Report("worker", None, None)
-            } else {
-                Class::Literal
-            }
-        }
+        b'(' => classify_call(bytes, p),
         b',' => {
             // A later argument of `importScripts("a", "b")` on the same line.
             let line_start = bytes[..p]
@@ -379,6 +354,35 @@ fn classify(bytes: &[u8], start: usize, quote: Option<u8>, known_cdn: bool) -> C
                 Class::Literal
             }
         }
+    }
+}
+
+/// A URL that is the argument of the call whose `(` is at `open`: CSS `url(` (in an
+/// `@import` or not), `import(`, `importScripts(`, `new Worker(`, `register(`.
+fn classify_call(bytes: &[u8], open: usize) -> Class {
+    let Some(e) = prev_non_ws(bytes, open) else {
+        return Class::Literal;
+    };
+    let (s, ident) = ident_before(bytes, e);
+    // `background:url(`: the CSS property is not part of the function name.
+    let (s, ident) = match ident.iter().rposition(|&b| b == b':') {
+        Some(c) => (s + c + 1, &ident[c + 1..]),
+        None => (s, ident),
+    };
+    if eq_ci(ident, "url") {
+        let is_import = prev_non_ws(bytes, s).is_some_and(|q| {
+            let (_, w) = ident_before(bytes, q);
+            q >= 1 && eq_ci(w, "import") && bytes.get(q + 1 - w.len() - 1) == Some(&b'@')
+        });
+        Class::Report(if is_import { "css-import" } else { "css-url" }, None, None)
+    } else if ident == b"import" {
+        Class::Report("js-dynamic-import", None, None)
+    } else if ident == b"importScripts" {
+        Class::Report("import-scripts", None, None)
+    } else if ident == b"Worker" || ident == b"SharedWorker" || ident == b"register" {
+        Class::Report("worker", None, None)
+    } else {
+        Class::Literal
     }
 }
 
