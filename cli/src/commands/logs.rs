@@ -109,6 +109,10 @@ pub(crate) async fn run(args: LogsArgs, settings: Settings) -> anyhow::Result<Ex
     let printer = settings.printer.clone();
     let print = async {
         while let Some((i, stderr, line)) = rx.recv().await {
+            // `devenv logs -f | head`: once the reader is gone, stop following.
+            if printer.stdout_closed() {
+                break;
+            }
             if printer.json() {
                 let c = &containers[i];
                 let _ = printer.json_line(&serde_json::json!({

@@ -14,6 +14,7 @@
 //!   `events` for health and exits.
 //! - `spec.rs`: compose service → container create body, and compose's labels.
 
+mod archive;
 mod containers;
 mod error;
 mod images;

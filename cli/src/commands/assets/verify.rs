@@ -24,7 +24,7 @@ pub(crate) async fn run(_args: VerifyArgs, settings: Settings) -> anyhow::Result
         print(&report, printer);
     }
     Ok(if report.summary.errors > 0 {
-        ExitStatus::External(2)
+        ExitStatus::Error
     } else if report.ok {
         ExitStatus::Success
     } else {
