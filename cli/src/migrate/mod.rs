@@ -3,18 +3,24 @@
 //! Owns everything that talks to PostgreSQL for `devenv db …` and for migrations during
 //! `up`: [`config`] (the `database:` section), [`files`] (naming, order, checksums),
 //! [`connect`] (URLs, connecting, waiting), [`history`] (the history table), [`lock`] (the
-//! advisory lock), [`apply`] (running files), [`status`], [`command`] (command migrations
-//! such as `alembic upgrade head`, run through a runner seam), and [`lint`].
+//! advisory lock), [`plan`] (what to apply, pure), [`apply`] (running files), [`failure`]
+//! (errors with file and line), [`status`], [`command`] (command migrations
+//! such as `alembic upgrade head`, run through a runner seam), [`client_tools`] (`psql`,
+//! `pg_dump`), [`reset`] (drop and recreate), and [`lint`].
 //! It does not touch the engine: container work goes through [`command::CommandRunner`].
 
 pub(crate) mod apply;
+pub(crate) mod client_tools;
 pub(crate) mod command;
 pub(crate) mod config;
 pub(crate) mod connect;
+mod failure;
 pub(crate) mod files;
 pub(crate) mod history;
 pub(crate) mod lint;
 pub(crate) mod lock;
+pub(crate) mod plan;
+pub(crate) mod reset;
 pub(crate) mod sqltext;
 pub(crate) mod status;
 
