@@ -4,6 +4,8 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+mod connect;
+
 use crate::common::TestContext;
 use crate::common::postgres::server;
 
