@@ -61,7 +61,7 @@ pub(crate) enum MigrateError {
     #[error("migrations folder `{}` does not exist", path.display())]
     MissingDir { path: PathBuf },
 
-    #[error("migration files in `{}` must be named `<version>_<name>.sql` (version all digits): {}", dir.display(), names.join(", "))]
+    #[error("migration files in `{}` must be named `<version>_<name>.sql`: {}", dir.display(), names.join(", "))]
     MalformedNames { dir: PathBuf, names: Vec<String> },
 
     #[error("two migration files have version {version}: `{}` and `{}`", first.display(), second.display())]
