@@ -14,6 +14,7 @@ mod load;
 mod merge;
 pub(crate) mod model;
 mod normalize;
+mod text;
 mod yaml;
 
 use std::path::PathBuf;
