@@ -277,3 +277,74 @@ fn project_name_precedence() {
     let out = t.devenv(&["-p", "Bad Name", "config"]).assert_code(1);
     out.assert_stderr_contains("Bad Name");
 }
+
+#[test]
+fn a_control_character_is_reported_at_its_line() {
+    let t = TestContext::new();
+    t.write(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    environment:\n      A: \"x\0y\"\n",
+    );
+    let out = t.devenv(&["config"]).assert_code(1);
+    out.assert_stderr_contains("compose.yaml:5:12: control character U+0000");
+}
+
+#[test]
+fn a_compose_file_that_is_a_folder_says_so() {
+    let t = TestContext::new();
+    std::fs::create_dir_all(t.join("compose.yaml")).expect("mkdir");
+    let out = t.devenv(&["config"]).assert_code(1);
+    out.assert_stderr_contains("compose.yaml")
+        .assert_stderr_contains("is a folder")
+        .assert_stderr_lacks("no compose file found");
+    let out = t.devenv(&["-f", "compose.yaml", "config"]).assert_code(1);
+    out.assert_stderr_contains("is a folder");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_names_the_byte_and_no_wrong_hint() {
+    let t = TestContext::new();
+    t.write(
+        "compose.yaml",
+        b"services:\n  web:\n    image: \"\xff\xfe\"\n",
+    );
+    let out = t.devenv(&["config"]).assert_code(1);
+    out.assert_stderr_contains("is not UTF-8 text")
+        .assert_stderr_contains("line 3, column 13")
+        .assert_stderr_contains("save the file as UTF-8")
+        .assert_stderr_lacks("-f");
+}
+
+#[test]
+fn an_unreadable_compose_file_is_devenv_unable_to_work_exit_2() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestContext::new();
+    t.write("compose.yaml", "services:\n  web:\n    image: busybox\n");
+    std::fs::set_permissions(
+        t.join("compose.yaml"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .expect("chmod");
+    // Root reads anything: run the binary as `nobody` then, in a folder it may enter.
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let out = if root {
+        std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        // A copy of the binary `nobody` can run wherever the checkout lives.
+        let bin = t.join("devenv-bin");
+        std::fs::copy(env!("CARGO_BIN_EXE_devenv"), &bin).expect("copy the binary");
+        let mut cmd = std::process::Command::new("runuser");
+        cmd.args(["-u", "nobody", "--"])
+            .arg(&bin)
+            .arg("config")
+            .current_dir(t.path())
+            .env("NO_COLOR", "1");
+        cmd.output().expect("run devenv as nobody")
+    } else {
+        t.command(&["config"]).output().expect("run devenv")
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("Permission denied"), "stderr: {stderr}");
+    assert!(stderr.contains("check its permissions"), "stderr: {stderr}");
+}

@@ -4,6 +4,8 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+mod connect;
+
 use crate::common::TestContext;
 use crate::common::postgres::server;
 
@@ -720,4 +722,20 @@ fn alembic_command_migrations_run_in_the_app_image_under_the_lock() {
     out.assert_stdout_contains("CREATE TABLE public.users");
     // The lint reads the same script.
     ctx.devenv(&["db", "lint", "--dir", "alembic"]).success();
+}
+
+#[test]
+fn a_version_too_large_for_bigint_is_named_as_such() {
+    let ctx = TestContext::new();
+    ctx.write("migrations/12345678901234567890_x.sql", "SELECT 1;\n");
+    let out = ctx
+        .devenv(&[
+            "db",
+            "status",
+            "--database-url",
+            "postgres://app@127.0.0.1:1/app",
+        ])
+        .assert_code(1);
+    out.assert_stderr_contains("`12345678901234567890_x.sql` (the version is larger than")
+        .assert_stderr_lacks("not all digits");
 }

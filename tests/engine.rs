@@ -694,3 +694,36 @@ fn a_failed_one_shot_runs_again_and_a_healthy_wait_without_healthcheck_is_a_user
     let out = ctx.devenv_p(&["up"]).assert_code(1);
     out.assert_stderr_contains("`a` has no healthcheck");
 }
+
+#[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
+fn an_interrupted_up_exits_130() {
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    // Never healthy: `up` waits until it is interrupted.
+    ctx.write(
+        "compose.yaml",
+        format!(
+            "services:\n  stuck:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 1s\n    healthcheck:\n      test: [\"CMD-SHELL\", \"exit 1\"]\n      interval: 1s\n      retries: 1000\n"
+        ),
+    );
+    let child = ctx
+        .command(&["-p", &ctx.project, "up"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn devenv up");
+    // Interrupt once its container exists (it is waiting for health then).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while container_ids(&ctx).is_empty() {
+        assert!(Instant::now() < deadline, "up never created its container");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = i32::try_from(child.id()).expect("pid fits");
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().expect("wait for devenv up");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "stderr:\n{stderr}");
+    assert!(stderr.contains("interrupted"), "stderr:\n{stderr}");
+}

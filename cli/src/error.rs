@@ -17,6 +17,8 @@ pub enum ExitStatus {
     Failure,
     /// devenv could not do the work (a check could not run, the engine failed): exit 2.
     Error,
+    /// Stopped by Ctrl-C (SIGINT) before the work was done: exit 130, as shells expect.
+    Interrupted,
     /// A wrapped process's own exit code (`exec`, `db shell`, command migrations).
     External(u8),
 }
@@ -27,6 +29,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => ExitCode::SUCCESS,
             ExitStatus::Failure => ExitCode::from(1),
             ExitStatus::Error => ExitCode::from(2),
+            ExitStatus::Interrupted => ExitCode::from(130),
             ExitStatus::External(code) => ExitCode::from(code),
         }
     }
@@ -39,6 +42,8 @@ pub(crate) enum Kind {
     User,
     /// devenv could not do the work: exit 2.
     Internal,
+    /// The user pressed Ctrl-C: exit 130.
+    Interrupted,
 }
 
 /// Implemented by every domain error that meets the outside world.
@@ -70,6 +75,15 @@ impl Hinted {
             message: message.into(),
             hint: None,
             kind: Kind::User,
+            source: None,
+        }
+    }
+    /// Work stopped by Ctrl-C; exits 130.
+    pub(crate) fn interrupted(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint: None,
+            kind: Kind::Interrupted,
             source: None,
         }
     }
@@ -180,6 +194,7 @@ pub(crate) fn exit_code_for(err: &anyhow::Error) -> ExitStatus {
     match kind_of(err) {
         Kind::User => ExitStatus::Failure,
         Kind::Internal => ExitStatus::Error,
+        Kind::Interrupted => ExitStatus::Interrupted,
     }
 }
 

@@ -270,7 +270,7 @@ pub(crate) async fn sync_assets(settings: &crate::settings::Settings) -> anyhow:
     let Some(opts) = vendor_options(settings)? else {
         return Ok(0);
     };
-    let outcome = crate::assets::ops::sync(&opts, &settings.printer, false).await?;
+    let outcome = crate::assets::sync::sync(&opts, &settings.printer, false).await?;
     Ok(outcome.fresh + outcome.fetched.len())
 }
 

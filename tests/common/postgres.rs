@@ -5,6 +5,9 @@
 //! As root the server runs as the `postgres` user (PostgreSQL refuses to run as root).
 //!
 //! Password auth over TCP (`postgres`/`postgres`), so wrong credentials can be tested.
+//!
+//! A second server, [`tls_server`], accepts TCP connections over TLS only (`hostssl`), with
+//! a certificate for `localhost` signed by a throwaway CA made with `openssl`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,14 +21,99 @@ pub struct Server {
     pub port: u16,
     pub dir: PathBuf,
     bin: PathBuf,
+    /// The CA certificate that signed the server's, for a TLS-only server.
+    pub ca_cert: Option<PathBuf>,
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
+static TLS_SERVER: OnceLock<Server> = OnceLock::new();
 static DB_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// The shared server, started on first use.
 pub fn server() -> &'static Server {
-    SERVER.get_or_init(|| Server::start().unwrap_or_else(|e| panic!("starting PostgreSQL: {e}")))
+    SERVER
+        .get_or_init(|| Server::start(false).unwrap_or_else(|e| panic!("starting PostgreSQL: {e}")))
+}
+
+/// The shared TLS-only server, started on first use.
+pub fn tls_server() -> &'static Server {
+    TLS_SERVER.get_or_init(|| {
+        Server::start(true).unwrap_or_else(|e| panic!("starting PostgreSQL with TLS: {e}"))
+    })
+}
+
+/// A CA, and a server certificate for `localhost` it signed, in `dir`: (ca.pem, server.crt,
+/// server.key).
+fn make_certificates(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), String> {
+    let run = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .map_err(|e| format!("openssl: {e} (install Debian's openssl)"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=devenv test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ])?;
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ])?;
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .map_err(|e| e.to_string())?;
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "server.crt",
+    ])?;
+    Ok((
+        dir.join("ca.pem"),
+        dir.join("server.crt"),
+        dir.join("server.key"),
+    ))
 }
 
 fn pg_bin() -> Result<PathBuf, String> {
@@ -67,7 +155,7 @@ fn free_port() -> u16 {
 }
 
 extern "C" fn stop_at_exit() {
-    if let Some(server) = SERVER.get() {
+    for server in [SERVER.get(), TLS_SERVER.get()].into_iter().flatten() {
         let _ = as_postgres(&server.bin.join("pg_ctl"))
             .arg("-D")
             .arg(server.dir.join("data"))
@@ -80,7 +168,7 @@ extern "C" fn stop_at_exit() {
 }
 
 impl Server {
-    fn start() -> Result<Self, String> {
+    fn start(tls: bool) -> Result<Self, String> {
         let bin = pg_bin()?;
         let dir = tempfile::Builder::new()
             .prefix("devenv-pg-")
@@ -97,6 +185,12 @@ impl Server {
                 return Err("chown to the postgres user failed".into());
             }
         }
+        // Made before the chown below, so the server (as `postgres`) can read its key.
+        let certs = if tls {
+            Some(make_certificates(&dir)?)
+        } else {
+            None
+        };
         let pwfile = dir.join("pw");
         std::fs::write(&pwfile, PASSWORD).map_err(|e| e.to_string())?;
         if is_root() {
@@ -127,10 +221,30 @@ impl Server {
             ));
         }
         let port = free_port();
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
             dir.display()
         );
+        if let Some((_, cert, key)) = &certs {
+            if is_root() {
+                let _ = Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(&dir)
+                    .status();
+            }
+            let _ = Command::new("chmod").arg("600").arg(key).status();
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert.display(),
+                key.display()
+            ));
+            // TCP only over TLS: a plain connection is refused, so success proves TLS.
+            std::fs::write(
+                dir.join("data/pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+            )
+            .map_err(|e| e.to_string())?;
+        }
         let out = as_postgres(&bin.join("pg_ctl"))
             .arg("-D")
             .arg(dir.join("data"))
@@ -149,7 +263,12 @@ impl Server {
         }
         // SAFETY: registering a plain extern "C" function is always sound.
         unsafe { libc::atexit(stop_at_exit) };
-        Ok(Self { port, dir, bin })
+        Ok(Self {
+            port,
+            dir,
+            bin,
+            ca_cert: certs.map(|(ca, _, _)| ca),
+        })
     }
 
     /// URL of `db` on this server.

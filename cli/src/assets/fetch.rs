@@ -308,6 +308,7 @@ impl Fetcher {
         })
     }
 
+    /// One try at downloading `job` into `tmp`, hashing as it streams.
     async fn attempt(
         &self,
         job: &FetchJob,
@@ -315,51 +316,15 @@ impl Fetcher {
         with_512: bool,
         bar: &indicatif::ProgressBar,
     ) -> Result<Digests, Attempt> {
-        let fetch_url = self.opts.mirrored(&job.url);
-        let network = |source: reqwest::Error| classify(&job.url, source);
-        let response = self.client.get(&fetch_url).send().await.map_err(network)?;
-        let status = response.status();
-        if !status.is_success() {
-            let err = VendorError::Http {
-                url: job.url.clone(),
-                status: status.as_u16(),
-            };
-            return Err(
-                if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
-                    Attempt::Retry(err)
-                } else {
-                    Attempt::Fail(err)
-                },
-            );
-        }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let html_ok = expects_html(&job.dest);
-        if !html_ok && let Some(reason) = looks_like_html(content_type.as_deref(), b"") {
-            return Err(Attempt::Fail(VendorError::ContentType {
-                url: job.url.clone(),
-                reason,
-            }));
-        }
+        let response = self.request(job).await?;
         let length = response.content_length();
-        let cap = self.opts.max_size;
-        if let Some(len) = length.filter(|len| *len > cap) {
-            return Err(Attempt::Fail(VendorError::TooLarge {
-                url: job.url.clone(),
-                size: len,
-                cap,
-            }));
-        }
         bar.set_length(length.unwrap_or(0));
         let mut hasher = MultiHasher::new(with_512);
         let mut stream = response.bytes_stream();
         let mut first = true;
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(network)?;
-            if first && !html_ok {
+            let chunk = chunk.map_err(|source| classify(&job.url, source))?;
+            if first && !expects_html(&job.dest) {
                 first = false;
                 if let Some(reason) = looks_like_html(None, &chunk) {
                     return Err(Attempt::Fail(VendorError::ContentType {
@@ -368,13 +333,7 @@ impl Fetcher {
                     }));
                 }
             }
-            if hasher.size() + chunk.len() as u64 > cap {
-                return Err(Attempt::Fail(VendorError::TooLarge {
-                    url: job.url.clone(),
-                    size: hasher.size() + chunk.len() as u64,
-                    cap,
-                }));
-            }
+            self.check_size(job, hasher.size() + chunk.len() as u64)?;
             hasher.update(&chunk);
             tmp.write_all(&chunk).map_err(|e| {
                 Attempt::Fail(VendorError::Invalid(format!(
@@ -394,6 +353,62 @@ impl Fetcher {
             }));
         }
         Ok(hasher.finish())
+    }
+
+    /// Send the request (to the mirror when one is set) and check what the headers say:
+    /// the status (5xx, 408 and 429 are worth a retry), an HTML page where an asset was
+    /// expected, a declared size over the cap.
+    async fn request(&self, job: &FetchJob) -> Result<reqwest::Response, Attempt> {
+        let fetch_url = self.opts.mirrored(&job.url);
+        let response = self
+            .client
+            .get(&fetch_url)
+            .send()
+            .await
+            .map_err(|source| classify(&job.url, source))?;
+        let status = response.status();
+        if !status.is_success() {
+            let err = VendorError::Http {
+                url: job.url.clone(),
+                status: status.as_u16(),
+            };
+            let transient =
+                status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408;
+            return Err(if transient {
+                Attempt::Retry(err)
+            } else {
+                Attempt::Fail(err)
+            });
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        if !expects_html(&job.dest)
+            && let Some(reason) = looks_like_html(content_type, b"")
+        {
+            return Err(Attempt::Fail(VendorError::ContentType {
+                url: job.url.clone(),
+                reason,
+            }));
+        }
+        if let Some(len) = response.content_length() {
+            self.check_size(job, len)?;
+        }
+        Ok(response)
+    }
+
+    /// `size` bytes must stay within `vendor.max_size`.
+    fn check_size(&self, job: &FetchJob, size: u64) -> Result<(), Attempt> {
+        let cap = self.opts.max_size;
+        if size > cap {
+            return Err(Attempt::Fail(VendorError::TooLarge {
+                url: job.url.clone(),
+                size,
+                cap,
+            }));
+        }
+        Ok(())
     }
 }
 

@@ -7,17 +7,23 @@
 //! - [`config`]: the `vendor:` section of devenv.yaml and the env vars that override it.
 //! - [`project`]: manifest and lock paths, atomic writes, the busy lock.
 //! - [`fetch`]: HTTP with mirrors, retries, redirect and plain-http policy, staging.
-//! - [`ops`]: add, sync, remove; [`update`]: outdated and update via the registry.
-//! - [`scan`]: remote asset references in templates, CSS and JS.
+//! - [`add`], [`sync`], [`remove`]: one file per operation, as cargo's `ops/`; [`on_disk`]:
+//!   files against the lock (stat cache, then hash), shared by them.
+//! - [`update`]: outdated and update via the registry; [`verify`]: files against the lock.
+//! - [`scan`]: remote asset references in templates, CSS and JS, and what `scan --add` vendors.
 
+pub(crate) mod add;
 pub(crate) mod config;
 pub(crate) mod fetch;
-pub(crate) mod ops;
+mod on_disk;
 pub(crate) mod project;
 pub(crate) mod registry;
+pub(crate) mod remove;
 pub(crate) mod scan;
 pub(crate) mod statcache;
+pub(crate) mod sync;
 pub(crate) mod update;
+pub(crate) mod verify;
 
 pub(crate) use config::VendorConfig;
 
@@ -133,6 +139,22 @@ impl Diagnose for VendorError {
             _ => return None,
         })
     }
+}
+
+/// Every name in `names` must be an asset of `manifest` (else: the closest one).
+pub(crate) fn require_known(
+    manifest: &vendor_manifest::Manifest,
+    names: &[String],
+) -> Result<(), VendorError> {
+    for name in names {
+        if !manifest.assets.contains_key(name) {
+            return Err(VendorError::UnknownAsset {
+                name: name.clone(),
+                suggestion: suggest(name, manifest.assets.keys()),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The closest name, for "did you mean".

@@ -3,15 +3,17 @@
 
 use futures_util::StreamExt;
 use serde::Serialize;
+use vendor_manifest::hash::Digests;
 use vendor_manifest::source::Registry;
 use vendor_manifest::{Entry, LockedAsset, PackageRef};
 
 use super::config::Options;
 use super::fetch::{FetchJob, Fetcher};
+use super::on_disk::record_stamp;
 use super::project::{BusyLock, load_lock, require_manifest, save};
 use super::registry::{PackageInfo, Version, npm_info};
-use super::statcache::{Stamp, StatCache};
-use super::{VendorError, suggest};
+use super::statcache::StatCache;
+use super::{VendorError, require_known};
 use crate::ui::Printer;
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,23 +116,79 @@ pub(crate) async fn update(
     let _busy = BusyLock::acquire(opts)?;
     let mut manifest = require_manifest(opts)?.manifest;
     let mut lock = load_lock(opts)?.unwrap_or_default();
-    for name in names {
-        if !manifest.assets.contains_key(name) {
-            return Err(VendorError::UnknownAsset {
-                name: name.clone(),
-                suggestion: suggest(name, manifest.assets.keys()),
-            }
-            .into());
-        }
-    }
-    let fetcher = Fetcher::new(opts, printer)?;
+    require_known(&manifest, names)?;
+    let updater = Updater {
+        opts,
+        printer,
+        fetcher: Fetcher::new(opts, printer)?,
+        to,
+    };
     let mut outcome = UpdateOutcome::default();
-    let mut planned: Vec<(String, Entry, String, String)> = Vec::new();
+    let mut planned = Vec::new();
     for (name, entry) in &manifest.assets {
         let explicit = names.contains(name);
         if !names.is_empty() && !explicit {
             continue;
         }
+        match updater.plan(name, entry, explicit).await? {
+            Step::Skip => {}
+            Step::UpToDate => outcome.up_to_date.push(name.clone()),
+            Step::Update(p) => planned.push(p),
+        }
+    }
+    if planned.is_empty() {
+        return Ok(outcome);
+    }
+    let committed = updater.fetch(&planned).await?;
+    let mut cache = StatCache::load(&opts.project_dir);
+    for (p, (_, digests)) in planned.into_iter().zip(committed) {
+        let asset = LockedAsset::new(&p.entry, &digests);
+        record_stamp(&mut cache, &opts.project_dir, &asset);
+        printer.status("Updated", format!("{} {} → {}", p.name, p.from, p.to));
+        outcome.updated.push(UpdatedAsset {
+            name: p.name.clone(),
+            from: p.from,
+            to: p.to,
+            url: p.entry.url.clone(),
+            sha256: asset.sha256.clone(),
+            integrity: asset.integrity.clone(),
+        });
+        lock.assets.insert(p.name.clone(), asset);
+        manifest.assets.insert(p.name, p.entry);
+    }
+    save(opts, &manifest, &mut lock, true)?;
+    cache.save();
+    Ok(outcome)
+}
+
+/// An entry moving to a new version.
+struct Planned {
+    name: String,
+    /// The entry with the new version's URL (and no hash pin).
+    entry: Entry,
+    from: String,
+    to: String,
+}
+
+/// What `update` does with one entry.
+enum Step {
+    /// Not a versioned npm URL (and not asked for by name).
+    Skip,
+    UpToDate,
+    Update(Planned),
+}
+
+struct Updater<'a> {
+    opts: &'a Options,
+    printer: &'a Printer,
+    fetcher: Fetcher,
+    /// `--to VERSION`, else the registry's latest.
+    to: Option<&'a str>,
+}
+
+impl Updater<'_> {
+    /// Decide for one entry; `explicit` when it was named on the command line.
+    async fn plan(&self, name: &str, entry: &Entry, explicit: bool) -> anyhow::Result<Step> {
         let package = PackageRef::parse(&entry.url).filter(|p| p.registry == Registry::Npm);
         let Some(p) = package else {
             if explicit {
@@ -139,63 +197,52 @@ pub(crate) async fn update(
                 ))
                 .into());
             }
-            continue;
+            return Ok(Step::Skip);
         };
-        let target = match to {
+        let target = match self.to {
             Some(v) => v.to_string(),
-            None => npm_info(fetcher.client(), opts, &p.name).await?.latest,
+            None => {
+                npm_info(self.fetcher.client(), self.opts, &p.name)
+                    .await?
+                    .latest
+            }
         };
         // An explicit `--to` may go anywhere; `latest` only ever moves an entry forward (an
         // entry pinned to a pre-release above `latest` stays, as `outdated` reports it).
         let newer = match (Version::parse(&target), Version::parse(&p.version)) {
-            (Some(t), Some(c)) if to.is_some() => t != c,
+            (Some(t), Some(c)) if self.to.is_some() => t != c,
             (Some(t), Some(c)) => t > c,
             _ => target != p.version,
         };
         if !newer {
-            outcome.up_to_date.push(name.clone());
-            continue;
+            return Ok(Step::UpToDate);
         }
         let mut new_entry = entry.clone();
         new_entry.url = p.url_for_version(&target);
         if new_entry.sha256.take().is_some() | new_entry.integrity.take().is_some() {
-            printer.note(format!("`{name}`: dropped the hash pin of the old version"));
+            self.printer
+                .note(format!("`{name}`: dropped the hash pin of the old version"));
         }
-        planned.push((name.clone(), new_entry, p.version.clone(), target));
+        Ok(Step::Update(Planned {
+            name: name.to_string(),
+            entry: new_entry,
+            from: p.version.clone(),
+            to: target,
+        }))
     }
-    if planned.is_empty() {
-        return Ok(outcome);
+
+    /// Download the new versions (nothing to pin them to: they are new) and commit them.
+    async fn fetch(&self, planned: &[Planned]) -> anyhow::Result<Vec<(FetchJob, Digests)>> {
+        let jobs = planned
+            .iter()
+            .map(|p| FetchJob {
+                name: p.name.clone(),
+                url: p.entry.url.clone(),
+                dest: p.entry.dest.clone(),
+                expected: Vec::new(),
+            })
+            .collect();
+        let staging = self.fetcher.fetch_all(jobs).await?;
+        staging.commit()
     }
-    let jobs = planned
-        .iter()
-        .map(|(name, entry, _, _)| FetchJob {
-            name: name.clone(),
-            url: entry.url.clone(),
-            dest: entry.dest.clone(),
-            expected: Vec::new(),
-        })
-        .collect();
-    let staging = fetcher.fetch_all(jobs).await?;
-    let committed = staging.commit()?;
-    let mut cache = StatCache::load(&opts.project_dir);
-    for ((name, entry, from, to), (_, digests)) in planned.into_iter().zip(committed) {
-        let asset = LockedAsset::new(&entry, &digests);
-        if let Ok(meta) = opts.project_dir.join(&asset.dest).metadata() {
-            cache.record(&asset.dest, Stamp::of(&meta), &asset.sha256);
-        }
-        printer.status("Updated", format!("{name} {from} → {to}"));
-        outcome.updated.push(UpdatedAsset {
-            name: name.clone(),
-            from,
-            to,
-            url: entry.url.clone(),
-            sha256: asset.sha256.clone(),
-            integrity: asset.integrity.clone(),
-        });
-        lock.assets.insert(name.clone(), asset);
-        manifest.assets.insert(name, entry);
-    }
-    save(opts, &manifest, &mut lock, true)?;
-    cache.save();
-    Ok(outcome)
 }

@@ -70,7 +70,7 @@ pub(crate) async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<Exit
     let report = tokio::select! {
         r = crate::stack::up(&engine, &project, &opts, &printer) => r?,
         _ = tokio::signal::ctrl_c() => {
-            return Err(Hinted::user("interrupted: containers already started keep running")
+            return Err(Hinted::interrupted("interrupted: containers already started keep running")
                 .with_hint("run `devenv up` again to finish, or `devenv down` to stop everything")
                 .into());
         }

@@ -52,10 +52,12 @@ pub(super) fn compose_files(
         for f in named {
             let abs = absolute(project_dir, &f.to_string_lossy(), env);
             if !abs.is_file() {
-                return Err(ComposeError::Read {
-                    path: abs,
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-                });
+                let source = if abs.is_dir() {
+                    std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a folder, not a file")
+                } else {
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
+                };
+                return Err(ComposeError::Read { path: abs, source });
             }
             if !out.contains(&abs) {
                 out.push(abs);
@@ -65,6 +67,17 @@ pub(super) fn compose_files(
     }
     let mut dir = Some(project_dir);
     while let Some(d) = dir {
+        // A compose name that is a folder is a mistake worth naming, not a reason to look
+        // further up.
+        if let Some(folder) = FILE_NAMES.iter().map(|n| d.join(n)).find(|p| p.is_dir()) {
+            return Err(ComposeError::Read {
+                path: folder,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "is a folder, not a file",
+                ),
+            });
+        }
         let found: Vec<PathBuf> = FILE_NAMES
             .iter()
             .map(|n| d.join(n))

@@ -97,10 +97,7 @@ pub(super) fn parse(text: &str, file: &Path, lookup: &Env) -> Result<EnvFile, Co
 
 /// Read and parse a dotenv file, naming the path on IO errors.
 pub(super) fn read(path: &Path, lookup: &Env) -> Result<EnvFile, ComposeError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ComposeError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = super::text::read(path)?;
     parse(&text, path, lookup)
 }
 

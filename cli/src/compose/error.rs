@@ -46,6 +46,13 @@ pub(crate) enum ComposeError {
         #[source]
         source: std::io::Error,
     },
+    /// A file that is not UTF-8 text; line and column of the first bad byte.
+    #[error("`{}` is not UTF-8 text: a byte at line {line}, column {column} is not valid UTF-8", path.display())]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
     /// Malformed YAML; `snippet` is the offending line with a caret under the column.
     #[error("{location}: {message}{snippet}")]
     Syntax {
@@ -87,8 +94,20 @@ pub(crate) enum ComposeError {
 }
 
 impl Diagnose for ComposeError {
+    /// The user's to fix, but for a file that exists and cannot be read (permissions, an IO
+    /// failure): devenv could not do the work.
     fn kind(&self) -> Kind {
-        Kind::User
+        match self {
+            ComposeError::Read { source, .. }
+                if !matches!(
+                    source.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
+                ) =>
+            {
+                Kind::Internal
+            }
+            _ => Kind::User,
+        }
     }
 
     fn hint(&self) -> Option<String> {
@@ -97,8 +116,21 @@ impl Diagnose for ComposeError {
                 "create compose.yaml, run devenv in the project folder (or pass -C DIR), or name files with -f"
                     .into(),
             ),
-            ComposeError::Read { .. } => {
-                Some("check the path given with -f, COMPOSE_FILE, --env-file or env_file:".into())
+            ComposeError::Read { path, source } => Some(match source.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "check the path given with -f, COMPOSE_FILE, --env-file or env_file:".into()
+                }
+                std::io::ErrorKind::IsADirectory => {
+                    format!("`{}` is a folder; name the file inside it", path.display())
+                }
+                std::io::ErrorKind::PermissionDenied => format!(
+                    "devenv needs to read it: check its permissions (`ls -l {}`)",
+                    path.display()
+                ),
+                _ => return None,
+            }),
+            ComposeError::NotUtf8 { .. } => {
+                Some("save the file as UTF-8 (compose files are UTF-8 text)".into())
             }
             ComposeError::UnknownKey { suggestion, .. } => Some(match suggestion {
                 Some(s) => format!("did you mean `{s}`? (see docs/compose.md for supported keys)"),

@@ -107,10 +107,7 @@ fn resolve_one(
         Some(file) => {
             let dir = source.path.parent().unwrap_or(working_dir);
             let path = absolute(dir, &file, env);
-            let text = std::fs::read_to_string(&path).map_err(|e| ComposeError::Read {
-                path: path.clone(),
-                source: e,
-            })?;
+            let text = super::text::read(&path)?;
             let mut other = yaml::parse(&text, &path)?;
             super::load::strip_extensions(&mut other);
             interpolate_value(&mut other, env, missing, &mut Vec::new()).map_err(|e| {

@@ -145,10 +145,7 @@ fn load_file(
     missing: &mut Vec<String>,
     notes: &mut Vec<String>,
 ) -> Result<LoadedFile, ComposeError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ComposeError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = super::text::read(path)?;
     let mut value = yaml::parse(&text, path)?;
     strip_extensions(&mut value);
     let mut key_path = Vec::new();

@@ -16,6 +16,7 @@ mod merge;
 pub(crate) mod model;
 mod normalize;
 mod shellwords;
+mod text;
 mod volume_spec;
 mod yaml;
 

@@ -12,6 +12,9 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Value, ComposeError> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
+    if let Some(err) = control_character(text, file) {
+        return Err(err);
+    }
     // Several documents (`---`) are merged in order, as compose merges them.
     let mut value = Value::Null;
     for document in serde_yaml_ng::Deserializer::from_str(text) {
@@ -69,6 +72,28 @@ fn parse_document(
     Ok(value)
 }
 
+/// The first character YAML does not allow (C0 controls but tab, LF and CR; DEL; C1 controls
+/// but NEL), at its own line and column: the parser would report its byte offset at 1:1.
+fn control_character(text: &str, file: &Path) -> Option<ComposeError> {
+    let (offset, c) = text.char_indices().find(|&(_, c)| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}'))
+            || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    })?;
+    let (line, column) = super::text::line_and_column(&text.as_bytes()[..offset]);
+    Some(ComposeError::Syntax {
+        location: Location {
+            file: file.to_path_buf(),
+            line: Some(line as u32),
+            column: Some(column as u32),
+        },
+        message: format!(
+            "control character U+{:04X} is not allowed in YAML",
+            c as u32
+        ),
+        snippet: snippet(text, line, column),
+    })
+}
+
 /// The offending line with a caret under `column` (both 1-based), prefixed by a newline.
 pub(super) fn snippet(text: &str, line: usize, column: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
@@ -84,7 +109,15 @@ pub(super) fn snippet(text: &str, line: usize, column: usize) -> String {
     };
     match lines.get(line.saturating_sub(1)) {
         Some(src) => {
-            let shown = src.replace('\t', "\u{2192}");
+            // Tabs as arrows; other control characters as U+FFFD, never raw to the terminal.
+            let shown: String = src
+                .chars()
+                .map(|c| match c {
+                    '\t' => '\u{2192}',
+                    c if c.is_control() => '\u{FFFD}',
+                    c => c,
+                })
+                .collect();
             format!(
                 "\n{:>5} | {shown}\n      | {:>width$}^",
                 line,
@@ -393,6 +426,17 @@ volumes:
     fn tabs_are_a_syntax_error_not_a_panic() {
         let err = parse("services:\n\tweb:\n\t\timage: x\n", Path::new("c.yaml")).unwrap_err();
         assert!(err.to_string().starts_with("c.yaml:2:"), "{err}");
+    }
+
+    #[test]
+    fn a_control_character_is_reported_where_it_is() {
+        let text = "services:\n  web:\n    image: busybox\n    environment:\n      A: \"x\0y\"\n";
+        let err = parse(text, Path::new("c.yaml")).unwrap_err().to_string();
+        assert!(
+            err.starts_with("c.yaml:5:12: control character U+0000"),
+            "{err}"
+        );
+        assert!(!err.contains('\0'), "the raw NUL is not printed: {err:?}");
     }
 
     #[test]

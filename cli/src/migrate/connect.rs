@@ -9,6 +9,12 @@ use tokio_postgres::{Client, Config, NoTls};
 
 use super::MigrateError;
 use super::config::UrlSource;
+use super::tls::{self, TlsOptions};
+
+/// How long the server may take to answer the start of a session (TLS, authentication)
+/// when the URL sets no `connect_timeout`. A server that accepts and then says nothing
+/// (a paused container, a dead tunnel) fails after this instead of hanging.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A parsed target with a password-free description for messages.
 #[derive(Debug, Clone)]
@@ -17,14 +23,28 @@ pub(crate) struct Target {
     pub url: String,
     /// `database `app` on 127.0.0.1:5432 as `app``.
     pub label: String,
+    /// libpq's `sslmode` and `sslrootcert`, which tokio-postgres does not know.
+    pub tls: TlsOptions,
+    /// The limit on connecting and starting a session.
+    pub startup_timeout: Duration,
 }
 
 impl Target {
     pub(crate) fn parse(url: &str, source: UrlSource) -> Result<Self, MigrateError> {
-        let mut config: Config = url.parse().map_err(|e| MigrateError::BadUrl {
+        let (rest, tls) =
+            tls::split_options(url).map_err(|message| MigrateError::BadUrlOption {
+                source_name: source.to_string(),
+                message,
+            })?;
+        let mut config: Config = rest.parse().map_err(|e| MigrateError::BadUrl {
             source_name: source.to_string(),
             source: e,
         })?;
+        config.ssl_mode(tls.mode.for_tokio_postgres());
+        let startup_timeout = config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(STARTUP_TIMEOUT);
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
@@ -33,6 +53,8 @@ impl Target {
             config,
             url: url.to_string(),
             label,
+            tls,
+            startup_timeout,
         })
     }
 
@@ -81,23 +103,49 @@ impl Target {
             config,
             url: self.url.clone(),
             label,
+            tls: self.tls.clone(),
+            startup_timeout: self.startup_timeout,
         }
     }
 
     /// Connect once, naming the application so `pg_stat_activity` shows who is migrating.
+    /// Gives up after the startup timeout when the server does not answer.
     pub(crate) async fn connect(&self, application_name: &str) -> Result<Client, MigrateError> {
+        self.connect_within(application_name, self.startup_timeout)
+            .await
+    }
+
+    async fn connect_within(
+        &self,
+        application_name: &str,
+        limit: Duration,
+    ) -> Result<Client, MigrateError> {
         let mut config = self.config.clone();
         config.application_name(application_name);
-        match config.connect(NoTls).await {
-            Ok((client, connection)) => {
-                tokio::spawn(async move {
-                    if let Err(err) = connection.await {
-                        tracing::debug!("postgres connection ended: {err}");
-                    }
-                });
-                Ok(client)
+        let connector =
+            tls::connector(&self.tls).map_err(|message| MigrateError::BadUrlOption {
+                source_name: self.label.clone(),
+                message,
+            })?;
+        let attempt = async {
+            match connector {
+                None => config.connect(NoTls).await.map(|(client, conn)| {
+                    tokio::spawn(drive(conn));
+                    client
+                }),
+                Some(tls) => config.connect(tls).await.map(|(client, conn)| {
+                    tokio::spawn(drive(conn));
+                    client
+                }),
             }
-            Err(err) => Err(self.classify(err, None)),
+        };
+        match tokio::time::timeout(limit, attempt).await {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(err)) => Err(self.classify(err, None)),
+            Err(_) => Err(MigrateError::NoAnswer {
+                target: self.label.clone(),
+                after: limit,
+            }),
         }
     }
 
@@ -108,6 +156,11 @@ impl Target {
             || err.to_string().contains("password missing")
         {
             MigrateError::Auth {
+                target: self.label.clone(),
+                source: err,
+            }
+        } else if is_tls_failure(&err) {
+            MigrateError::Tls {
                 target: self.label.clone(),
                 source: err,
             }
@@ -141,17 +194,21 @@ impl Target {
         let started = Instant::now();
         let mut delay = Duration::from_millis(100);
         loop {
-            let attempt = match self.connect("devenv wait").await {
-                Ok(client) => client
-                    .simple_query("SELECT 1")
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| self.classify(e, None)),
-                Err(e) => Err(e),
-            };
+            // Each attempt gets what is left of the wait, so a server that never answers
+            // cannot hold `db wait --timeout` past its limit.
+            let left = timeout
+                .saturating_sub(started.elapsed())
+                .max(Duration::from_millis(100));
+            let attempt = self.answer_within(left).await;
             match attempt {
                 Ok(()) => return Ok(started.elapsed()),
                 Err(err @ MigrateError::Auth { .. }) => return Err(err),
+                Err(MigrateError::NoAnswer { target, .. }) if started.elapsed() >= timeout => {
+                    return Err(MigrateError::NoAnswer {
+                        target,
+                        after: started.elapsed(),
+                    });
+                }
                 Err(err) => {
                     if started.elapsed() + delay > timeout {
                         return Err(match err {
@@ -171,6 +228,53 @@ impl Target {
                 }
             }
         }
+    }
+}
+
+impl Target {
+    /// Connect and run `SELECT 1`, all within `limit`.
+    async fn answer_within(&self, limit: Duration) -> Result<(), MigrateError> {
+        let started = Instant::now();
+        let client = self
+            .connect_within("devenv wait", limit.min(self.startup_timeout))
+            .await?;
+        let left = limit.saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, client.simple_query("SELECT 1")).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(self.classify(e, None)),
+            Err(_) => Err(MigrateError::NoAnswer {
+                target: self.label.clone(),
+                after: limit,
+            }),
+        }
+    }
+}
+
+/// A handshake that failed on TLS: the certificate was refused, or TLS was required of a
+/// server that has none.
+fn is_tls_failure(err: &tokio_postgres::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        let text = e.to_string();
+        if text.contains("TLS handshake") || text.contains("server does not support TLS") {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// Drive a connection until it ends; its errors surface on the client's next query.
+async fn drive<S, T>(connection: tokio_postgres::Connection<S, T>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    if let Err(err) = connection.await {
+        tracing::debug!("postgres connection ended: {err}");
     }
 }
 

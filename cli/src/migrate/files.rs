@@ -96,6 +96,20 @@ pub(crate) fn parse_name(file_name: &str) -> Option<(u64, String)> {
     Some((version, name.to_string()))
 }
 
+/// Why `parse_name` refused a file name, for the message.
+fn why_malformed(file_name: &str) -> &'static str {
+    let stem = file_name.strip_suffix(".sql").unwrap_or(file_name);
+    match stem.split_once('_') {
+        None => "no `<version>_` before the name",
+        Some(("", _)) => "no version before `_`",
+        Some((_, "")) => "no name after the version",
+        Some((version, _)) if !version.bytes().all(|b| b.is_ascii_digit()) => {
+            "the version is not all digits"
+        }
+        Some(_) => "the version is larger than 9223372036854775807, PostgreSQL's bigint",
+    }
+}
+
 /// The `.sql` files of `dir` in version order. Other files (README, Alembic scripts) are ignored.
 pub(crate) fn discover(dir: &Path) -> Result<Vec<MigrationFile>, MigrateError> {
     if !dir.is_dir() {
@@ -114,7 +128,10 @@ pub(crate) fn discover(dir: &Path) -> Result<Vec<MigrationFile>, MigrateError> {
         }
         match parse_name(&file_name) {
             Some((version, name)) => found.push((version, name, entry.path())),
-            None => malformed.push(file_name),
+            None => {
+                let why = why_malformed(&file_name);
+                malformed.push(format!("`{file_name}` ({why})"));
+            }
         }
     }
     if !malformed.is_empty() {
@@ -212,6 +229,10 @@ mod tests {
         assert_eq!(parse_name("0001.sql"), None);
         assert_eq!(parse_name("0001_.sql"), None);
         assert_eq!(parse_name("99999999999999999999999_big.sql"), None);
+        assert!(why_malformed("12345678901234567890_x.sql").contains("larger than"));
+        assert!(why_malformed("v1_add.sql").contains("not all digits"));
+        assert!(why_malformed("0001.sql").contains("no `<version>_`"));
+        assert!(why_malformed("0001_.sql").contains("no name"));
     }
 
     #[test]

@@ -61,22 +61,7 @@ pub(crate) async fn read(client: &Client, table: &str) -> Result<State, MigrateE
         .map_err(query_err("reading the history table's columns"))?;
     let columns: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     if columns.is_empty() {
-        let names: Vec<&str> = FOREIGN.iter().map(|(t, _)| *t).collect();
-        let rows = client
-            .query(
-                "SELECT table_name::text FROM information_schema.tables \
-                 WHERE table_schema = current_schema() AND table_name = ANY($1)",
-                &[&names],
-            )
-            .await
-            .map_err(query_err("looking for other tools' history tables"))?;
-        let foreign = rows.first().and_then(|r| {
-            let name: String = r.get(0);
-            FOREIGN
-                .iter()
-                .find(|(t, _)| *t == name)
-                .map(|(t, tool)| (t.to_string(), tool.to_string()))
-        });
+        let foreign = foreign_table(client).await?;
         return Ok(State::Missing { foreign });
     }
     if !OUR_COLUMNS
@@ -110,6 +95,26 @@ pub(crate) async fn read(client: &Client, table: &str) -> Result<State, MigrateE
         });
     }
     Ok(State::Ours(applied))
+}
+
+/// Another tool's history table in the current schema: (table, tool).
+async fn foreign_table(client: &Client) -> Result<Option<(String, String)>, MigrateError> {
+    let names: Vec<&str> = FOREIGN.iter().map(|(t, _)| *t).collect();
+    let rows = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = ANY($1)",
+            &[&names],
+        )
+        .await
+        .map_err(query_err("looking for other tools' history tables"))?;
+    Ok(rows.first().and_then(|r| {
+        let name: String = r.get(0);
+        FOREIGN
+            .iter()
+            .find(|(t, _)| *t == name)
+            .map(|(t, tool)| (t.to_string(), tool.to_string()))
+    }))
 }
 
 /// Create the table if it is not there (called under the advisory lock).

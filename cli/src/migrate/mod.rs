@@ -3,20 +3,27 @@
 //! Owns everything that talks to PostgreSQL for `devenv db …` and for migrations during
 //! `up`: [`config`] (the `database:` section), [`files`] (naming, order, checksums),
 //! [`connect`] (URLs, connecting, waiting), [`history`] (the history table), [`lock`] (the
-//! advisory lock), [`apply`] (running files), [`status`], [`command`] (command migrations
-//! such as `alembic upgrade head`, run through a runner seam), and [`lint`].
+//! advisory lock), [`plan`] (what to apply, pure), [`apply`] (running files), [`failure`]
+//! (errors with file and line), [`status`], [`command`] (command migrations
+//! such as `alembic upgrade head`, run through a runner seam), [`client_tools`] (`psql`,
+//! `pg_dump`), [`reset`] (drop and recreate), and [`lint`].
 //! It does not touch the engine: container work goes through [`command::CommandRunner`].
 
 pub(crate) mod apply;
+pub(crate) mod client_tools;
 pub(crate) mod command;
 pub(crate) mod config;
 pub(crate) mod connect;
+mod failure;
 pub(crate) mod files;
 pub(crate) mod history;
 pub(crate) mod lint;
 pub(crate) mod lock;
+pub(crate) mod plan;
+pub(crate) mod reset;
 pub(crate) mod sqltext;
 pub(crate) mod status;
+pub(crate) mod tls;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -41,10 +48,26 @@ pub(crate) enum MigrateError {
         source: tokio_postgres::Error,
     },
 
+    #[error("cannot use the database URL from {source_name}: {message}")]
+    BadUrlOption {
+        source_name: String,
+        message: String,
+    },
+
+    #[error("cannot set up TLS with {target}")]
+    Tls {
+        target: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+
+    #[error("{target} accepted the connection but did not answer within {}", humantime::format_duration(*after))]
+    NoAnswer { target: String, after: Duration },
+
     #[error("migrations folder `{}` does not exist", path.display())]
     MissingDir { path: PathBuf },
 
-    #[error("migration files in `{}` must be named `<version>_<name>.sql` (version all digits): {}", dir.display(), names.join(", "))]
+    #[error("migration files in `{}` must be named `<version>_<name>.sql`: {}", dir.display(), names.join(", "))]
     MalformedNames { dir: PathBuf, names: Vec<String> },
 
     #[error("two migration files have version {version}: `{}` and `{}`", first.display(), second.display())]
@@ -153,6 +176,8 @@ impl Diagnose for MigrateError {
         match self {
             MigrateError::Io(_)
             | MigrateError::Unreachable { .. }
+            | MigrateError::NoAnswer { .. }
+            | MigrateError::Tls { .. }
             | MigrateError::Query { .. }
             | MigrateError::LockWait { .. } => Kind::Internal,
             _ => Kind::User,
@@ -164,6 +189,9 @@ impl Diagnose for MigrateError {
             MigrateError::Config { .. } => "see docs/db.md for the `database:` keys".into(),
             MigrateError::NoUrl => "pass `--database-url postgres://user:pass@host:5432/db`, set `DATABASE_URL`, or set `database.url` in devenv.yaml".into(),
             MigrateError::BadUrl { .. } => "the form is `postgres://user:password@host:5432/dbname`".into(),
+            MigrateError::BadUrlOption { .. } => "see docs/db.md for the TLS options (`sslmode`, `sslrootcert`)".into(),
+            MigrateError::Tls { .. } => "with `sslmode=verify-ca` or `verify-full` the server's certificate must chain to `sslrootcert` (default `~/.postgresql/root.crt`, else the public roots), and `verify-full` also checks the host name; `sslmode=require` encrypts without checking; a server without TLS needs `sslmode=prefer` or `disable`".into(),
+            MigrateError::NoAnswer { .. } => "is the server paused (`docker ps` shows `Paused`), overloaded, or behind a dead tunnel? set `connect_timeout=SECONDS` in the URL to wait longer".into(),
             MigrateError::MissingDir { .. } => "create it with `devenv db new NAME`, or point `database.dir` in devenv.yaml (or `--dir`) at your migrations".into(),
             MigrateError::MalformedNames { .. } => "rename them like `0002_add_users.sql` or `20240501120000_add_users.sql`; `devenv db new NAME` picks the next version".into(),
             MigrateError::DuplicateVersion { .. } => "give one of them a new version; `devenv db new NAME` picks the next free one".into(),

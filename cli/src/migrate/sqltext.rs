@@ -185,37 +185,9 @@ impl Lexer<'_> {
         }
         let line = self.line;
         let start = self.pos;
-        let c = self.peek(0);
-        match c {
-            b'-' if self.peek(1) == b'-' => {
-                while self.pos < self.src.len() && self.peek(0) != b'\n' {
-                    self.bump();
-                }
-                Lexeme::Comment(line, self.slice(start + 2, self.pos).trim().to_string())
-            }
-            b'/' if self.peek(1) == b'*' => {
-                let mut depth = 0usize;
-                while self.pos < self.src.len() {
-                    if self.peek(0) == b'/' && self.peek(1) == b'*' {
-                        depth += 1;
-                        self.bump();
-                        self.bump();
-                    } else if self.peek(0) == b'*' && self.peek(1) == b'/' {
-                        depth -= 1;
-                        self.bump();
-                        self.bump();
-                        if depth == 0 {
-                            return Lexeme::Comment(
-                                line,
-                                self.slice(start + 2, self.pos - 2).trim().to_string(),
-                            );
-                        }
-                    } else {
-                        self.bump();
-                    }
-                }
-                self.problem(line, "unterminated /* comment")
-            }
+        match self.peek(0) {
+            b'-' if self.peek(1) == b'-' => self.line_comment(line, start),
+            b'/' if self.peek(1) == b'*' => self.block_comment(line, start),
             b'\'' => self.quoted(b'\'', false, line, start + 1, TokenKind::String),
             b'"' => self.quoted(b'"', false, line, start + 1, TokenKind::QuotedIdent),
             b'e' | b'E' if self.peek(1) == b'\'' => {
@@ -237,66 +209,112 @@ impl Lexer<'_> {
                 };
                 self.quoted(q, false, line, start + 3, kind)
             }
-            b'$' => {
-                if let Some(tag_len) = self.dollar_tag() {
-                    let tag = self.src[self.pos..self.pos + tag_len].to_vec();
-                    for _ in 0..tag_len {
-                        self.bump();
-                    }
-                    let body = self.pos;
-                    while self.pos < self.src.len() {
-                        if self.src[self.pos..].starts_with(&tag) {
-                            let text = self.slice(body, self.pos);
-                            for _ in 0..tag_len {
-                                self.bump();
-                            }
-                            return Lexeme::Token(Token {
-                                kind: TokenKind::String,
-                                text,
-                                line,
-                            });
-                        }
-                        self.bump();
-                    }
-                    self.problem(line, "unterminated dollar-quoted string")
-                } else {
-                    // `$1` parameter or a stray `$`.
-                    self.bump();
-                    while self.peek(0).is_ascii_digit() {
-                        self.bump();
-                    }
-                    self.token(TokenKind::Punct, start, line)
+            b'$' => match self.dollar_tag() {
+                Some(tag_len) => self.dollar_quoted(tag_len, line),
+                None => self.parameter(line, start),
+            },
+            c if c.is_ascii_digit() => self.number(line, start),
+            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => self.word(line, start),
+            _ => self.punct(line, start),
+        }
+    }
+
+    /// `-- …` to the end of the line.
+    fn line_comment(&mut self, line: usize, start: usize) -> Lexeme {
+        while self.pos < self.src.len() && self.peek(0) != b'\n' {
+            self.bump();
+        }
+        Lexeme::Comment(line, self.slice(start + 2, self.pos).trim().to_string())
+    }
+
+    /// `/* … */`, nested as PostgreSQL nests them.
+    fn block_comment(&mut self, line: usize, start: usize) -> Lexeme {
+        let mut depth = 0usize;
+        while self.pos < self.src.len() {
+            if self.peek(0) == b'/' && self.peek(1) == b'*' {
+                depth += 1;
+                self.bump();
+                self.bump();
+            } else if self.peek(0) == b'*' && self.peek(1) == b'/' {
+                depth -= 1;
+                self.bump();
+                self.bump();
+                if depth == 0 {
+                    return Lexeme::Comment(
+                        line,
+                        self.slice(start + 2, self.pos - 2).trim().to_string(),
+                    );
                 }
-            }
-            c if c.is_ascii_digit() => {
-                while self.peek(0).is_ascii_alphanumeric() || self.peek(0) == b'.' {
-                    self.bump();
-                }
-                self.token(TokenKind::Number, start, line)
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
-                while {
-                    let c = self.peek(0);
-                    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
-                } {
-                    self.bump();
-                }
-                let mut tok = self.token_raw(TokenKind::Word, start, line);
-                tok.text = tok.text.to_lowercase();
-                Lexeme::Token(tok)
-            }
-            _ => {
-                // One character (UTF-8 aware) of punctuation.
-                let len = self.text[self.pos..]
-                    .chars()
-                    .next()
-                    .map_or(1, char::len_utf8);
-                for _ in 0..len {
-                    self.bump();
-                }
-                self.token(TokenKind::Punct, start, line)
+            } else {
+                self.bump();
             }
         }
+        self.problem(line, "unterminated /* comment")
+    }
+
+    /// `$tag$ … $tag$` (the opener, `tag_len` bytes, is at the cursor).
+    fn dollar_quoted(&mut self, tag_len: usize, line: usize) -> Lexeme {
+        let tag = self.src[self.pos..self.pos + tag_len].to_vec();
+        for _ in 0..tag_len {
+            self.bump();
+        }
+        let body = self.pos;
+        while self.pos < self.src.len() {
+            if self.src[self.pos..].starts_with(&tag) {
+                let text = self.slice(body, self.pos);
+                for _ in 0..tag_len {
+                    self.bump();
+                }
+                return Lexeme::Token(Token {
+                    kind: TokenKind::String,
+                    text,
+                    line,
+                });
+            }
+            self.bump();
+        }
+        self.problem(line, "unterminated dollar-quoted string")
+    }
+
+    /// A `$1` parameter or a stray `$`.
+    fn parameter(&mut self, line: usize, start: usize) -> Lexeme {
+        self.bump();
+        while self.peek(0).is_ascii_digit() {
+            self.bump();
+        }
+        self.token(TokenKind::Punct, start, line)
+    }
+
+    fn number(&mut self, line: usize, start: usize) -> Lexeme {
+        while self.peek(0).is_ascii_alphanumeric() || self.peek(0) == b'.' {
+            self.bump();
+        }
+        self.token(TokenKind::Number, start, line)
+    }
+
+    /// A keyword or bare identifier, lowercased as the server folds it.
+    fn word(&mut self, line: usize, start: usize) -> Lexeme {
+        while {
+            let c = self.peek(0);
+            c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+        } {
+            self.bump();
+        }
+        let mut tok = self.token_raw(TokenKind::Word, start, line);
+        tok.text = tok.text.to_lowercase();
+        Lexeme::Token(tok)
+    }
+
+    /// One character (UTF-8 aware) of punctuation.
+    fn punct(&mut self, line: usize, start: usize) -> Lexeme {
+        let len = self.text[self.pos..]
+            .chars()
+            .next()
+            .map_or(1, char::len_utf8);
+        for _ in 0..len {
+            self.bump();
+        }
+        self.token(TokenKind::Punct, start, line)
     }
 
     fn token_raw(&self, kind: TokenKind, start: usize, line: usize) -> Token {

@@ -1,10 +1,49 @@
 //! Files on disk against the history table: applied / pending / changed / missing, and
-//! which pending files are out of order. Pure: no database calls.
+//! which pending files are out of order. [`compare`] and [`summarize`] are pure; [`read`]
+//! fetches both sides (the folder and the history table) for `db status` and `doctor`.
+
+use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::files::MigrationFile;
-use super::history::Applied;
+use super::MigrateError;
+use super::connect::Target;
+use super::files::{self, MigrationFile};
+use super::history::{self, Applied, State as HistoryState};
+
+/// The migrations folder against a database's history.
+#[derive(Debug)]
+pub(crate) struct Status {
+    pub rows: Vec<Row>,
+    pub summary: Summary,
+    /// Another tool's history table (table, tool) when ours does not exist.
+    pub foreign: Option<(String, String)>,
+}
+
+/// Read the `.sql` files of `dir` and the history table `table` of `target` (connecting as
+/// `application_name`), and compare them. No history table counts as nothing applied.
+pub(crate) async fn read(
+    target: &Target,
+    dir: PathBuf,
+    table: &str,
+    application_name: &str,
+) -> Result<Status, MigrateError> {
+    let files = tokio::task::spawn_blocking(move || files::discover(&dir))
+        .await
+        .map_err(|e| MigrateError::Io(std::io::Error::other(e)))??;
+    let client = target.connect(application_name).await?;
+    let (applied, foreign) = match history::read(&client, table).await? {
+        HistoryState::Ours(applied) => (applied, None),
+        HistoryState::Missing { foreign } => (Vec::new(), foreign),
+    };
+    let rows = compare(&files, &applied);
+    let summary = summarize(&rows);
+    Ok(Status {
+        rows,
+        summary,
+        foreign,
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -3,6 +3,7 @@
 //! `compose` model for what should exist; holds no global state (everything is keyed by
 //! project name, so one compose file can run as several projects at once).
 
+mod database;
 mod down;
 mod files;
 mod lock;
@@ -12,6 +13,7 @@ mod prefetch;
 mod up;
 mod wait;
 
+pub(crate) use database::{ServiceRunner, exec_in_service, published_url};
 pub(crate) use down::{DownOptions, down};
 pub(crate) use lock::ProjectLock;
 pub(crate) use oneoff::run_oneoff;

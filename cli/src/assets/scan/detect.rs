@@ -318,32 +318,7 @@ fn classify(bytes: &[u8], start: usize, quote: Option<u8>, known_cdn: bool) -> C
         return Class::Literal;
     };
     match bytes[p] {
-        b'(' => {
-            let Some(e) = prev_non_ws(bytes, p) else {
-                return Class::Literal;
-            };
-            let (s, ident) = ident_before(bytes, e);
-            // `background:url(`: the CSS property is not part of the function name.
-            let (s, ident) = match ident.iter().rposition(|&b| b == b':') {
-                Some(c) => (s + c + 1, &ident[c + 1..]),
-                None => (s, ident),
-            };
-            if eq_ci(ident, "url") {
-                let is_import = prev_non_ws(bytes, s).is_some_and(|q| {
-                    let (_, w) = ident_before(bytes, q);
-                    q >= 1 && eq_ci(w, "import") && bytes.get(q + 1 - w.len() - 1) == Some(&b'@')
-                });
-                Class::Report(if is_import { "css-import" } else { "css-url" }, None, None)
-            } else if ident == b"import" {
-                Class::Report("js-dynamic-import", None, None)
-            } else if ident == b"importScripts" {
-                Class::Report("import-scripts", None, None)
-            } else if ident == b"Worker" || ident == b"SharedWorker" || ident == b"register" {
-                Class::Report("worker", None, None)
-            } else {
-                Class::Literal
-            }
-        }
+        b'(' => classify_call(bytes, p),
         b',' => {
             // A later argument of `importScripts("a", "b")` on the same line.
             let line_start = bytes[..p]
@@ -382,6 +357,35 @@ fn classify(bytes: &[u8], start: usize, quote: Option<u8>, known_cdn: bool) -> C
     }
 }
 
+/// A URL that is the argument of the call whose `(` is at `open`: CSS `url(` (in an
+/// `@import` or not), `import(`, `importScripts(`, `new Worker(`, `register(`.
+fn classify_call(bytes: &[u8], open: usize) -> Class {
+    let Some(e) = prev_non_ws(bytes, open) else {
+        return Class::Literal;
+    };
+    let (s, ident) = ident_before(bytes, e);
+    // `background:url(`: the CSS property is not part of the function name.
+    let (s, ident) = match ident.iter().rposition(|&b| b == b':') {
+        Some(c) => (s + c + 1, &ident[c + 1..]),
+        None => (s, ident),
+    };
+    if eq_ci(ident, "url") {
+        let is_import = prev_non_ws(bytes, s).is_some_and(|q| {
+            let (_, w) = ident_before(bytes, q);
+            q >= 1 && eq_ci(w, "import") && bytes.get(q + 1 - w.len() - 1) == Some(&b'@')
+        });
+        Class::Report(if is_import { "css-import" } else { "css-url" }, None, None)
+    } else if ident == b"import" {
+        Class::Report("js-dynamic-import", None, None)
+    } else if ident == b"importScripts" {
+        Class::Report("import-scripts", None, None)
+    } else if ident == b"Worker" || ident == b"SharedWorker" || ident == b"register" {
+        Class::Report("worker", None, None)
+    } else {
+        Class::Literal
+    }
+}
+
 /// Every remote reference in a file.
 pub(crate) fn detect(bytes: &[u8], kind: FileKind) -> Vec<Hit> {
     let mut hits = Vec::new();
@@ -392,77 +396,108 @@ pub(crate) fn detect(bytes: &[u8], kind: FileKind) -> Vec<Hit> {
         if i < last_end {
             continue;
         }
-        // Where the URL starts: the scheme, or the `//` of a protocol-relative URL.
-        let start = if i >= 6 && bytes[i - 6..i].eq_ignore_ascii_case(b"https:") {
-            i - 6
-        } else if i >= 5 && bytes[i - 5..i].eq_ignore_ascii_case(b"http:") {
-            i - 5
-        } else if i >= 1 && matches!(bytes[i - 1], b'"' | b'\'' | b'(' | b'`') {
-            i
-        } else {
+        let Some(url) = url_at(bytes, i) else {
             continue;
         };
-        if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
-            continue; // `xhttps://` or `foo//`
-        }
-        let Some((host, after_host)) = host_at(bytes, i) else {
-            continue;
-        };
-        let quote = start
-            .checked_sub(1)
-            .map(|q| bytes[q])
-            .filter(|b| matches!(b, b'"' | b'\'' | b'`'));
-        let end = url_end(bytes, after_host, quote);
-        last_end = end;
-        let url = String::from_utf8_lossy(&bytes[start..end]).into_owned();
-        let known_cdn = hosts::cdn_name(&host).is_some();
+        last_end = url.end;
         if kind == FileKind::Markup {
             let blocks = maps.get_or_insert_with(|| importmap_blocks(bytes));
-            if let Some((_, _, integrity)) =
-                blocks.iter().find(|(s, e, _)| *s <= start && start < *e)
+            if let Some((_, _, integrity)) = blocks
+                .iter()
+                .find(|(s, e, _)| *s <= url.start && url.start < *e)
             {
-                let value = integrity
-                    .get(&url)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string);
-                let is_key = bytes.get(end) == Some(&b'"')
-                    && prev_non_ws(bytes, start.saturating_sub(1))
-                        .is_some_and(|p| bytes[p] == b'{' || bytes[p] == b',')
-                    && integrity.contains_key(&url);
-                if !is_key {
-                    hits.push(Hit {
-                        offset: start,
-                        url,
-                        host,
-                        kind: "importmap",
-                        has_integrity: Some(value.is_some()),
-                        integrity: value,
-                    });
-                }
+                hits.extend(importmap_hit(bytes, url, integrity));
                 continue;
             }
         }
-        match classify(bytes, start, quote, known_cdn) {
-            Class::Report(kind, has_integrity, integrity) => hits.push(Hit {
-                offset: start,
-                url,
-                host,
-                kind,
-                has_integrity,
-                integrity,
-            }),
-            Class::Literal if known_cdn && quote.is_some() => hits.push(Hit {
-                offset: start,
-                url,
-                host,
-                kind: "literal",
-                has_integrity: None,
-                integrity: None,
-            }),
-            _ => {}
-        }
+        hits.extend(classified_hit(bytes, url));
     }
     hits
+}
+
+/// A URL found at a `//`.
+struct Url {
+    /// Where it starts: the scheme, or the `//` of a protocol-relative URL.
+    start: usize,
+    end: usize,
+    /// The quote before it, when it is quoted.
+    quote: Option<u8>,
+    host: String,
+    text: String,
+}
+
+/// The URL whose `//` is at `i`, when it is one.
+fn url_at(bytes: &[u8], i: usize) -> Option<Url> {
+    let start = if i >= 6 && bytes[i - 6..i].eq_ignore_ascii_case(b"https:") {
+        i - 6
+    } else if i >= 5 && bytes[i - 5..i].eq_ignore_ascii_case(b"http:") {
+        i - 5
+    } else if i >= 1 && matches!(bytes[i - 1], b'"' | b'\'' | b'(' | b'`') {
+        i
+    } else {
+        return None;
+    };
+    if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+        return None; // `xhttps://` or `foo//`
+    }
+    let (host, after_host) = host_at(bytes, i)?;
+    let quote = start
+        .checked_sub(1)
+        .map(|q| bytes[q])
+        .filter(|b| matches!(b, b'"' | b'\'' | b'`'));
+    let end = url_end(bytes, after_host, quote);
+    let text = String::from_utf8_lossy(&bytes[start..end]).into_owned();
+    Some(Url {
+        start,
+        end,
+        quote,
+        host,
+        text,
+    })
+}
+
+/// A URL inside an import map: a mapped address (with the map's integrity for it), not a
+/// key (`"https://…": "…"` keys name what is remapped, they are not loaded).
+fn importmap_hit(
+    bytes: &[u8],
+    url: Url,
+    integrity: &serde_json::Map<String, serde_json::Value>,
+) -> Option<Hit> {
+    let value = integrity
+        .get(&url.text)
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let is_key = bytes.get(url.end) == Some(&b'"')
+        && prev_non_ws(bytes, url.start.saturating_sub(1))
+            .is_some_and(|p| bytes[p] == b'{' || bytes[p] == b',')
+        && integrity.contains_key(&url.text);
+    (!is_key).then(|| Hit {
+        offset: url.start,
+        url: url.text,
+        host: url.host,
+        kind: "importmap",
+        has_integrity: Some(value.is_some()),
+        integrity: value,
+    })
+}
+
+/// A URL outside import maps, by what precedes it; a bare quoted literal only for a
+/// known CDN.
+fn classified_hit(bytes: &[u8], url: Url) -> Option<Hit> {
+    let known_cdn = hosts::cdn_name(&url.host).is_some();
+    let (kind, has_integrity, integrity) = match classify(bytes, url.start, url.quote, known_cdn) {
+        Class::Report(kind, has_integrity, integrity) => (kind, has_integrity, integrity),
+        Class::Literal if known_cdn && url.quote.is_some() => ("literal", None, None),
+        _ => return None,
+    };
+    Some(Hit {
+        offset: url.start,
+        url: url.text,
+        host: url.host,
+        kind,
+        has_integrity,
+        integrity,
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `devenv vendor add URL... [--dest PATH | --dest-dir DIR] [--sha256 HEX | --integrity SRI] [--name NAME]`
 
 use crate::assets::VendorError;
-use crate::assets::ops::{AddRequest, add};
+use crate::assets::add::{AddRequest, add};
 use crate::error::ExitStatus;
 use crate::settings::Settings;
 

@@ -1,6 +1,6 @@
 //! `devenv vendor remove NAME...`
 
-use crate::assets::ops::remove;
+use crate::assets::remove::remove;
 use crate::error::ExitStatus;
 use crate::settings::Settings;
 

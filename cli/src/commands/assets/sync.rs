@@ -1,6 +1,6 @@
 //! `devenv vendor sync [--offline]`
 
-use crate::assets::ops::sync;
+use crate::assets::sync::sync;
 use crate::error::ExitStatus;
 use crate::settings::Settings;
 

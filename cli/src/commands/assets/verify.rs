@@ -1,134 +1,95 @@
 //! `devenv vendor verify [--json]`: never uses the network. Exit 0 when every file matches
 //! the lock and the lock matches the manifest, 1 on drift, 2 when the check could not run.
 
-use serde::Serialize;
-use vendor_manifest::verify::{
-    FileCheck, FileStatus, ManifestStatus, manifest_status, verify_files,
-};
+use vendor_manifest::verify::{FileCheck, FileStatus};
 
-use crate::assets::VendorError;
-use crate::assets::project::{load_lock, load_manifest, shown};
+use crate::assets::verify::{VerifyReport, verify};
 use crate::error::{ExitStatus, Hinted};
 use crate::settings::Settings;
+use crate::ui::Printer;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct VerifyArgs {}
 
-#[derive(Serialize)]
-struct Report<'a> {
-    ok: bool,
-    files: &'a [FileCheck],
-    manifest: &'a ManifestStatus,
-    summary: Summary,
-}
-
-#[derive(Serialize)]
-struct Summary {
-    total: usize,
-    ok: usize,
-    drift: usize,
-    errors: usize,
-}
-
-pub(crate) async fn run(args: VerifyArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(_args: VerifyArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     // Any error here means the check could not run: exit 2, not 1.
-    match check(args, &settings).await {
-        Ok(status) => Ok(status),
-        Err(err) => Err(err.context(Hinted::internal("vendor verify could not run"))),
-    }
-}
-
-async fn check(_args: VerifyArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let opts = super::options(settings)?;
+    let could_not_run =
+        |err: anyhow::Error| err.context(Hinted::internal("vendor verify could not run"));
+    let opts = super::options(&settings).map_err(could_not_run)?;
+    let report = verify(&opts).await.map_err(could_not_run)?;
     let printer = &settings.printer;
-    let lock = load_lock(&opts)?.ok_or_else(|| VendorError::NoLock {
-        path: shown(&opts, &opts.lock_path).display().to_string(),
-    })?;
-    let manifest = load_manifest(&opts)?.ok_or_else(|| VendorError::NoManifest {
-        path: shown(&opts, &opts.manifest_path).display().to_string(),
-    })?;
-    let root = opts.project_dir.clone();
-    let lock_for_hash = lock.clone();
-    let files = tokio::task::spawn_blocking(move || verify_files(&root, &lock_for_hash)).await?;
-    let mstatus = manifest_status(&manifest.manifest, &manifest.sha256, &lock);
-    let errors = files
-        .iter()
-        .filter(|c| matches!(c.status, FileStatus::Unreadable { .. }))
-        .count();
-    let ok = files.iter().filter(|c| c.is_ok()).count();
-    let drift = files.len() - ok - errors;
-    let clean = drift == 0 && errors == 0 && mstatus.is_current();
     if printer.json() {
-        printer.json_value(&Report {
-            ok: clean,
-            files: &files,
-            manifest: &mstatus,
-            summary: Summary {
-                total: files.len(),
-                ok,
-                drift,
-                errors,
-            },
-        })?;
+        printer.json_value(&report).map_err(could_not_run)?;
     } else {
-        for c in files.iter().filter(|c| !c.is_ok()) {
-            match &c.status {
-                FileStatus::Ok => {}
-                FileStatus::Missing => printer.data(format!("missing   {} ({})", c.dest, c.name)),
-                FileStatus::Modified {
-                    actual_size,
-                    actual_sha256,
-                } => {
-                    printer.data(format!("modified  {} ({})", c.dest, c.name));
-                    printer.data(format!(
-                        "  expected sha256:{} ({} bytes)",
-                        c.expected_sha256, c.expected_size
-                    ));
-                    printer.data(format!(
-                        "  actual   sha256:{actual_sha256} ({actual_size} bytes)"
-                    ));
-                }
-                FileStatus::NotAFile => printer.data(format!("not-file  {} ({})", c.dest, c.name)),
-                FileStatus::Unsafe { reason } => {
-                    printer.data(format!("unsafe    {} ({}): {reason}", c.dest, c.name));
-                }
-                FileStatus::Unreadable { reason } => {
-                    printer.data(format!("error     {} ({}): {reason}", c.dest, c.name));
-                }
-            }
-        }
-        for name in &mstatus.changed {
-            printer.data(format!(
-                "stale     {name}: the manifest entry changed since it was locked"
-            ));
-        }
-        for name in &mstatus.unlocked {
-            printer.data(format!(
-                "unlocked  {name}: in the manifest but not in the lock"
-            ));
-        }
-        for name in &mstatus.orphaned {
-            printer.data(format!(
-                "orphaned  {name}: in the lock but no longer in the manifest"
-            ));
-        }
-        if clean {
-            printer.status(
-                "Verified",
-                format!("{} vendored file(s) match the lock", files.len()),
-            );
-        } else {
-            printer.info(format!(
-                "{ok} of {} file(s) match; run `devenv vendor sync` to restore the locked files",
-                files.len()
-            ));
-        }
+        print(&report, printer);
     }
-    Ok(if errors > 0 {
+    Ok(if report.summary.errors > 0 {
         ExitStatus::Error
-    } else if clean {
+    } else if report.ok {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
     })
+}
+
+/// One line (or three, for a modified file) per file that does not match, one per stale,
+/// unlocked or orphaned manifest entry, then the verdict.
+fn print(report: &VerifyReport, printer: &Printer) {
+    for c in report.files.iter().filter(|c| !c.is_ok()) {
+        for line in file_lines(c) {
+            printer.data(line);
+        }
+    }
+    let m = &report.manifest;
+    for name in &m.changed {
+        printer.data(format!(
+            "stale     {name}: the manifest entry changed since it was locked"
+        ));
+    }
+    for name in &m.unlocked {
+        printer.data(format!(
+            "unlocked  {name}: in the manifest but not in the lock"
+        ));
+    }
+    for name in &m.orphaned {
+        printer.data(format!(
+            "orphaned  {name}: in the lock but no longer in the manifest"
+        ));
+    }
+    let total = report.files.len();
+    if report.ok {
+        printer.status(
+            "Verified",
+            format!("{total} vendored file(s) match the lock"),
+        );
+    } else {
+        printer.info(format!(
+            "{} of {total} file(s) match; run `devenv vendor sync` to restore the locked files",
+            report.summary.ok
+        ));
+    }
+}
+
+fn file_lines(c: &FileCheck) -> Vec<String> {
+    let (dest, name) = (&c.dest, &c.name);
+    match &c.status {
+        FileStatus::Ok => Vec::new(),
+        FileStatus::Missing => vec![format!("missing   {dest} ({name})")],
+        FileStatus::Modified {
+            actual_size,
+            actual_sha256,
+        } => vec![
+            format!("modified  {dest} ({name})"),
+            format!(
+                "  expected sha256:{} ({} bytes)",
+                c.expected_sha256, c.expected_size
+            ),
+            format!("  actual   sha256:{actual_sha256} ({actual_size} bytes)"),
+        ],
+        FileStatus::NotAFile => vec![format!("not-file  {dest} ({name})")],
+        FileStatus::Unsafe { reason } => vec![format!("unsafe    {dest} ({name}): {reason}")],
+        FileStatus::Unreadable { reason } => {
+            vec![format!("error     {dest} ({name}): {reason}")]
+        }
+    }
 }

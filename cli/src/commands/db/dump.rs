@@ -6,7 +6,6 @@ use crate::error::ExitStatus;
 use crate::settings::Settings;
 
 use super::DbContext;
-use super::engine;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DumpArgs {
@@ -28,5 +27,5 @@ pub(super) async fn run(
         pg_args.insert(0, "--schema-only".into());
     }
     pg_args.extend(args.extra);
-    engine::run_client_tool(ctx, &settings, "pg_dump", pg_args, false).await
+    super::run_client_tool(ctx, &settings, "pg_dump", pg_args, false).await
 }

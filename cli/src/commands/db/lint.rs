@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::error::ExitStatus;
 use crate::migrate::lint::{self, Severity};
 use crate::settings::Settings;
-use crate::ui::Style;
+use crate::ui::{Printer, Style};
 
 use super::DbContext;
 
@@ -29,25 +29,7 @@ pub(super) async fn run(
     let root = settings.project_dir.clone();
     let cfg = settings.config.database.lint.clone();
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<lint::Report> {
-        let paths = if let Some(base) = &args.base {
-            lint::added_since(base, &dir, &root)?
-        } else if args.files.is_empty() {
-            lint::collect(&dir)?
-        } else {
-            let mut out = Vec::new();
-            for f in &args.files {
-                let p = root.join(f);
-                if !p.is_file() {
-                    return Err(crate::error::Hinted::user(format!(
-                        "`{}` is not a file",
-                        f.display()
-                    ))
-                    .into());
-                }
-                out.push(p);
-            }
-            out
-        };
+        let paths = lint::select(args.base.as_deref(), &args.files, &dir, &root)?;
         Ok(lint::lint_paths(&paths, &root, &cfg)?)
     })
     .await?
@@ -57,34 +39,40 @@ pub(super) async fn run(
     if printer.json() {
         printer.json_value(&report)?;
     } else {
-        for f in &report.findings {
-            let (word, style) = match f.severity {
-                Severity::Error => ("error", Style::RedBold),
-                Severity::Style => ("style", Style::Cyan),
-                Severity::Warning => ("warning", Style::YellowBold),
-            };
-            printer.data(format!(
-                "{}:{}: {}[{}] {}",
-                f.file,
-                f.line,
-                printer.out_paint(style, word),
-                f.rule,
-                f.subject
-            ));
-            printer.data(format!("    why: {}", f.why));
-            printer.data(format!("    instead: {}", f.safe));
-        }
-        printer.info(format!(
-            "{} error(s), {} style note(s), {} warning(s) in {} file(s)",
-            report.errors, report.style, report.warnings, report.files
-        ));
-        if report.errors > 0 {
-            printer.note("a finding you have checked can be ignored with `-- devenv:ignore <rule> <reason>` above the statement; drops belong in a migration marked `-- devenv:cleanup <reason>`");
-        }
+        print(&report, &printer);
     }
     Ok(if report.errors > 0 {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
     })
+}
+
+/// `file:line: severity[rule] subject` with why and what to do instead, per finding; then
+/// the counts.
+fn print(report: &lint::Report, printer: &Printer) {
+    for f in &report.findings {
+        let (word, style) = match f.severity {
+            Severity::Error => ("error", Style::RedBold),
+            Severity::Style => ("style", Style::Cyan),
+            Severity::Warning => ("warning", Style::YellowBold),
+        };
+        printer.data(format!(
+            "{}:{}: {}[{}] {}",
+            f.file,
+            f.line,
+            printer.out_paint(style, word),
+            f.rule,
+            f.subject
+        ));
+        printer.data(format!("    why: {}", f.why));
+        printer.data(format!("    instead: {}", f.safe));
+    }
+    printer.info(format!(
+        "{} error(s), {} style note(s), {} warning(s) in {} file(s)",
+        report.errors, report.style, report.warnings, report.files
+    ));
+    if report.errors > 0 {
+        printer.note("a finding you have checked can be ignored with `-- devenv:ignore <rule> <reason>` above the statement; drops belong in a migration marked `-- devenv:cleanup <reason>`");
+    }
 }

@@ -1,10 +1,15 @@
 //! `devenv db migrate`: apply pending SQL files, or run `database.command` under the lock.
 
 use crate::error::{ExitStatus, Hinted};
-use crate::migrate::apply::{self, MigrateOptions};
+use std::time::Instant;
+
+use crate::migrate::apply::{self, MigrateOptions, Outcome};
 use crate::migrate::command::{self, CommandRunner, HostRunner};
 use crate::migrate::config::CommandIn;
+use crate::migrate::connect::Target;
 use crate::settings::Settings;
+use crate::stack::ServiceRunner;
+use crate::ui::Printer;
 
 use super::DbContext;
 
@@ -37,9 +42,8 @@ pub(super) async fn run_with_target(
     args: MigrateArgs,
     ctx: &DbContext,
     settings: Settings,
-    target: crate::migrate::connect::Target,
+    target: Target,
 ) -> anyhow::Result<ExitStatus> {
-    let printer = &settings.printer;
     let cfg = &settings.config.database;
     if let Some(argv) = &cfg.command {
         if args.dry_run || args.target.is_some() || !args.accept_checksum.is_empty() {
@@ -49,15 +53,12 @@ pub(super) async fn run_with_target(
             .into());
         }
         let runner = command_runner(ctx, &settings, &target.url)?;
+        let printer = &settings.printer;
         let code = command::run_command(&target, cfg, argv, runner.as_ref(), printer).await?;
         if code != 0 {
             printer.warn(format!("`{}` exited with {code}", argv.join(" ")));
         }
-        return Ok(if code == 0 {
-            ExitStatus::Success
-        } else {
-            ExitStatus::External(u8::try_from(code).unwrap_or(1))
-        });
+        return Ok(super::status_of(code));
     }
     let opts = MigrateOptions {
         dir: ctx.dir(&settings),
@@ -70,10 +71,21 @@ pub(super) async fn run_with_target(
         lock_wait: cfg.lock_wait()?,
         history_table: cfg.history_table()?.to_string(),
     };
-    let started = std::time::Instant::now();
-    let outcome = apply::migrate(&target, &opts, printer).await?;
+    let started = Instant::now();
+    let outcome = apply::migrate(&target, &opts, &settings.printer).await?;
+    print(&outcome, &target, started, &settings.printer)?;
+    Ok(ExitStatus::Success)
+}
+
+/// The outcome as JSON, or what was applied and how long it took.
+fn print(
+    outcome: &Outcome,
+    target: &Target,
+    started: Instant,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     if printer.json() {
-        printer.json_value(&outcome)?;
+        printer.json_value(outcome)?;
     } else if outcome.applied.is_empty() {
         printer.status("Fresh", format!("{} is up to date", target.label));
     } else if !outcome.dry_run {
@@ -92,7 +104,7 @@ pub(super) async fn run_with_target(
             outcome.remaining
         ));
     }
-    Ok(ExitStatus::Success)
+    Ok(())
 }
 
 /// Where `database.command` runs: on this machine, or in the app's container (engine).
@@ -106,6 +118,20 @@ pub(crate) fn command_runner(
             database_url: url.to_string(),
             cwd: settings.project_dir.clone(),
         })),
-        CommandIn::App => super::engine::app_runner(settings),
+        CommandIn::App => {
+            let service = settings
+                .config
+                .database
+                .command_service
+                .clone()
+                .or_else(|| settings.config.app.service.clone())
+                .ok_or_else(|| {
+                    Hinted::user("`database.command` needs to know which service runs it")
+                        .with_hint("set `app.service` (or `database.command_service`) in devenv.yaml, or `database.command_in: host`")
+                })?;
+            let project = crate::commands::load_project(settings, &[])?;
+            project.service(&service)?;
+            Ok(Box::new(ServiceRunner { project, service }))
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! `devenv db …`: one file per subcommand beside this one. Shared here: the connection
-//! flags and how the database URL is found (flag, `DATABASE_URL`, devenv.yaml).
+//! flags, how the database URL is found (flag, `DATABASE_URL`, devenv.yaml, the database
+//! service's published port), and where `psql`/`pg_dump` run.
 
 mod dump;
-mod engine;
 mod lint;
 mod migrate;
 mod new;
@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use crate::error::ExitStatus;
 use crate::migrate::MigrateError;
+use crate::migrate::client_tools;
 use crate::migrate::config::{UrlSource, resolve_url};
 use crate::migrate::connect::Target;
 use crate::settings::Settings;
@@ -95,11 +96,45 @@ impl DbContext {
     pub(crate) async fn resolve(&self, settings: &Settings) -> anyhow::Result<Target> {
         match (self.target(settings), &settings.config.database.service) {
             (Err(MigrateError::NoUrl), Some(service)) => {
-                let url = engine::published_url(settings, service).await?;
+                let project = crate::commands::load_project(settings, &[])?;
+                let url = crate::stack::published_url(&project, service).await?;
                 Ok(Target::parse(&url, UrlSource::Config)?)
             }
             (result, _) => Ok(result?),
         }
+    }
+}
+
+/// Run `pg_dump`/`psql`: in the database container when `database.service` is set, else on
+/// this machine against the URL.
+async fn run_client_tool(
+    ctx: &DbContext,
+    settings: &Settings,
+    tool: &str,
+    args: Vec<String>,
+    interactive: bool,
+) -> anyhow::Result<ExitStatus> {
+    let target = ctx.target(settings).ok();
+    let code = if let Some(service) = &settings.config.database.service {
+        let argv = client_tools::container_argv(tool, &args, target.as_ref());
+        let (project, _) = crate::commands::project_name_and_model(settings)?;
+        crate::stack::exec_in_service(&project, service, argv, interactive).await?
+    } else {
+        let target = ctx.target(settings)?;
+        settings.printer.detail(format!(
+            "no `database.service` in devenv.yaml: running `{tool}` on this machine"
+        ));
+        client_tools::run_on_host(tool, &target, &args, interactive).await?
+    };
+    Ok(status_of(code))
+}
+
+/// A client tool's or migration command's exit code, passed through.
+fn status_of(code: i32) -> ExitStatus {
+    if code == 0 {
+        ExitStatus::Success
+    } else {
+        ExitStatus::External(u8::try_from(code).unwrap_or(1))
     }
 }
 
@@ -138,6 +173,7 @@ pub(crate) async fn migrate_during_up(settings: &Settings) -> anyhow::Result<()>
         .into()),
         ExitStatus::Failure => Err(crate::error::Hinted::user("migrations failed").into()),
         ExitStatus::Error => Err(crate::error::Hinted::internal("migrations could not run").into()),
+        ExitStatus::Interrupted => Err(crate::error::Hinted::interrupted("migrations interrupted").into()),
     }
 }
 
@@ -156,15 +192,8 @@ pub(crate) async fn history_summary(
     if cfg.command.is_some() || !dir.is_dir() {
         return Ok(None);
     }
-    let table = cfg.history_table()?.to_string();
+    let table = cfg.history_table()?;
     let target = ctx.resolve(settings).await?;
-    let files =
-        tokio::task::spawn_blocking(move || crate::migrate::files::discover(&dir)).await??;
-    let client = target.connect("devenv doctor").await?;
-    let applied = match crate::migrate::history::read(&client, &table).await? {
-        crate::migrate::history::State::Ours(applied) => applied,
-        crate::migrate::history::State::Missing { .. } => Vec::new(),
-    };
-    let rows = crate::migrate::status::compare(&files, &applied);
-    Ok(Some(crate::migrate::status::summarize(&rows)))
+    let status = crate::migrate::status::read(&target, dir, table, "devenv doctor").await?;
+    Ok(Some(status.summary))
 }

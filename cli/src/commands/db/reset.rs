@@ -5,7 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::error::ExitStatus;
 use crate::migrate::MigrateError;
-use crate::migrate::connect::query_err;
+use crate::migrate::connect::Target;
+use crate::migrate::reset;
 use crate::settings::Settings;
 
 use super::DbContext;
@@ -31,55 +32,35 @@ pub(super) async fn run(
 ) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
     let target = ctx.resolve(&settings).await?;
-    let database = target.database();
-    if !target.is_local() && !args.force {
-        return Err(MigrateError::NotLocal {
-            database,
-            host: target.hosts().join(","),
-        }
-        .into());
+    reset::check_resettable(&target, args.force)?;
+    if !args.yes && !confirmed(&target)? {
+        printer.info("Nothing dropped.");
+        return Ok(ExitStatus::Failure);
     }
-    if database == "postgres" || database.starts_with("template") {
-        return Err(MigrateError::Refused(format!(
-            "refusing to drop the maintenance database `{database}`"
-        ))
-        .into());
-    }
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(MigrateError::Refused(format!(
-                "`db reset` drops {}; pass --yes to confirm (no terminal to ask on)",
-                target.label
-            ))
-            .into());
-        }
-        eprint!(
-            "Drop and recreate {}? All its data is lost. [y/N] ",
-            target.label
-        );
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            printer.info("Nothing dropped.");
-            return Ok(ExitStatus::Failure);
-        }
-    }
-    let admin = target.with_database("postgres");
-    let client = admin.connect("devenv reset").await?;
-    let quoted = format!("\"{}\"", database.replace('"', "\"\""));
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        .await
-        .map_err(query_err(format!("dropping `{database}`")))?;
-    client
-        .batch_execute(&format!("CREATE DATABASE {quoted}"))
-        .await
-        .map_err(query_err(format!("creating `{database}`")))?;
+    reset::recreate(&target).await?;
     printer.status("Recreated", &target.label);
     if args.no_migrate {
         return Ok(ExitStatus::Success);
     }
     let args = MigrateArgs::default();
     migrate::run(args, ctx, settings).await
+}
+
+/// Ask on the terminal; without one, refuse (`--yes` is the way to confirm in scripts).
+fn confirmed(target: &Target) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Err(MigrateError::Refused(format!(
+            "`db reset` drops {}; pass --yes to confirm (no terminal to ask on)",
+            target.label
+        ))
+        .into());
+    }
+    eprint!(
+        "Drop and recreate {}? All its data is lost. [y/N] ",
+        target.label
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

@@ -5,7 +5,6 @@ use crate::error::ExitStatus;
 use crate::settings::Settings;
 
 use super::DbContext;
-use super::engine;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ShellArgs {
@@ -19,5 +18,5 @@ pub(super) async fn run(
     ctx: &DbContext,
     settings: Settings,
 ) -> anyhow::Result<ExitStatus> {
-    engine::run_client_tool(ctx, &settings, "psql", args.extra, true).await
+    super::run_client_tool(ctx, &settings, "psql", args.extra, true).await
 }

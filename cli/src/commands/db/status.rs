@@ -1,11 +1,9 @@
 //! `devenv db status [--json]`: files against the history table.
 
 use crate::error::ExitStatus;
-use crate::migrate::files;
-use crate::migrate::history::{self, State as HistoryState};
-use crate::migrate::status::{self, State};
+use crate::migrate::status::{self, State, Status};
 use crate::settings::Settings;
-use crate::ui::Style;
+use crate::ui::{Printer, Style};
 
 use super::DbContext;
 
@@ -22,51 +20,25 @@ pub(super) async fn run(
     settings: Settings,
 ) -> anyhow::Result<ExitStatus> {
     let printer = &settings.printer;
-    let cfg = &settings.config.database;
-    let table = cfg.history_table()?;
+    let table = settings.config.database.history_table()?;
     let target = ctx.resolve(&settings).await?;
-    let dir = ctx.dir(&settings);
-    let files = tokio::task::spawn_blocking(move || files::discover(&dir)).await??;
-    let client = target.connect("devenv status").await?;
-    let (applied, foreign) = match history::read(&client, table).await? {
-        HistoryState::Ours(applied) => (applied, None),
-        HistoryState::Missing { foreign } => (Vec::new(), foreign),
-    };
-    let rows = status::compare(&files, &applied);
-    let summary = status::summarize(&rows);
+    let status = status::read(&target, ctx.dir(&settings), table, "devenv status").await?;
+    let summary = &status.summary;
     if printer.json() {
         printer.json_value(&serde_json::json!({
             "database": target.database(),
             "history_table": table,
-            "foreign_history": foreign.as_ref().map(|(t, tool)| serde_json::json!({"table": t, "tool": tool})),
+            "foreign_history": status.foreign.as_ref().map(|(t, tool)| serde_json::json!({"table": t, "tool": tool})),
             "summary": summary,
-            "migrations": rows,
+            "migrations": status.rows,
         }))?;
     } else {
-        if let Some((t, tool)) = &foreign {
+        if let Some((t, tool)) = &status.foreign {
             printer.warn(format!(
                 "this database has `{t}` ({tool}) but no devenv history table `{table}`"
             ));
         }
-        for r in &rows {
-            let (word, style) = match r.state {
-                State::Applied => ("applied", Style::Green),
-                State::Pending if r.out_of_order => ("pending*", Style::Yellow),
-                State::Pending => ("pending", Style::Yellow),
-                State::Changed => ("CHANGED", Style::RedBold),
-                State::Missing => ("MISSING", Style::RedBold),
-            };
-            let file = r
-                .file
-                .clone()
-                .unwrap_or_else(|| format!("{}_{}.sql", r.version, r.name));
-            let when = r.applied_at.as_deref().unwrap_or("");
-            let padded = format!("{word:<9}");
-            printer.data(format!(
-                "{} {file}  {when}",
-                printer.out_paint(style, &padded)
-            ));
-        }
+        print_rows(&status, printer);
         printer.info(format!(
             "{} applied, {} pending, {} changed, {} missing ({})",
             summary.applied, summary.pending, summary.changed, summary.missing, target.label
@@ -84,4 +56,27 @@ pub(super) async fn run(
     } else {
         ExitStatus::Success
     })
+}
+
+/// `state    file  applied_at` per migration, the state coloured.
+fn print_rows(status: &Status, printer: &Printer) {
+    for r in &status.rows {
+        let (word, style) = match r.state {
+            State::Applied => ("applied", Style::Green),
+            State::Pending if r.out_of_order => ("pending*", Style::Yellow),
+            State::Pending => ("pending", Style::Yellow),
+            State::Changed => ("CHANGED", Style::RedBold),
+            State::Missing => ("MISSING", Style::RedBold),
+        };
+        let file = r
+            .file
+            .clone()
+            .unwrap_or_else(|| format!("{}_{}.sql", r.version, r.name));
+        let when = r.applied_at.as_deref().unwrap_or("");
+        let padded = format!("{word:<9}");
+        printer.data(format!(
+            "{} {file}  {when}",
+            printer.out_paint(style, &padded)
+        ));
+    }
 }

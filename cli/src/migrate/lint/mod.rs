@@ -4,9 +4,12 @@
 //! Owns: which files are linted (a folder walk, named files, or the files added since a git
 //! ref), ignores (`-- devenv:ignore <rule>[,<rule>] <reason>`, reason required), the cleanup
 //! marker (`-- devenv:cleanup <reason>` lets drops and renames through), and the report.
-//! The rules themselves are in [`rules`]; the Alembic reader is [`python`].
+//! The rule table is in [`rules`], the SQL checks in [`checks`], the Alembic reader in
+//! [`python`] (with its tokenizer, [`python_lexer`]).
 
+mod checks;
 pub(crate) mod python;
+mod python_lexer;
 pub(crate) mod rules;
 
 use std::path::{Path, PathBuf};
@@ -90,8 +93,8 @@ fn finding(rule_id: &'static str, file: &str, line: usize, subject: String) -> F
 /// Apply ignores, cleanup and disabled rules to raw hits.
 fn settle(
     file: &str,
-    hits: Vec<rules::Hit>,
-    ignores_for: impl Fn(&rules::Hit) -> Vec<Ignore>,
+    hits: Vec<checks::Hit>,
+    ignores_for: impl Fn(&checks::Hit) -> Vec<Ignore>,
     cleanup: Option<(usize, String)>,
     cfg: &LintConfig,
     out: &mut Vec<Finding>,
@@ -147,46 +150,22 @@ pub(crate) fn lint_sql(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding>
         out.push(finding("unparsed", file, p.line, p.message.clone()));
     }
     let directives = files::directives(text);
-    let mut state = rules::FileState {
+    let mut state = checks::FileState {
         no_transaction: directives.no_transaction,
         ..Default::default()
     };
     let mut hits = Vec::new();
     for (i, stmt) in lexed.statements.iter().enumerate() {
-        rules::check_statement(stmt, i, &mut state, &mut hits);
+        checks::check_statement(stmt, i, &mut state, &mut hits);
     }
     let all_comments: Vec<(usize, String)> = lexed
         .statements
         .iter()
         .flat_map(|s| s.comments.clone())
         .collect();
-    let first_comments: Vec<(usize, String)> = text
-        .lines()
-        .enumerate()
-        .take_while(|(_, l)| l.trim().is_empty() || l.trim_start().starts_with("--"))
-        .filter_map(|(n, l)| {
-            l.trim_start()
-                .strip_prefix("--")
-                .map(|c| (n + 1, c.trim().to_string()))
-        })
-        .collect();
-    let cleanup = cleanup_marker(&first_comments).or_else(|| cleanup_marker(&all_comments));
-    for (n, stmt) in lexed.statements.iter().enumerate() {
-        for (line, c) in &stmt.comments {
-            if let Some(ig) = parse_ignore(*line, c) {
-                for id in &ig.rules {
-                    if id != "all" && rules::rule(id).is_none() {
-                        out.push(finding(
-                            "unparsed",
-                            file,
-                            *line,
-                            format!("unknown rule `{id}` in devenv:ignore"),
-                        ));
-                    }
-                }
-            }
-        }
-        let _ = n;
+    let cleanup = cleanup_marker(&leading_comments(text)).or_else(|| cleanup_marker(&all_comments));
+    for (line, c) in &all_comments {
+        out.extend(unknown_ignored_rules(file, *line, c));
     }
     let statements = &lexed.statements;
     settle(
@@ -208,6 +187,34 @@ pub(crate) fn lint_sql(file: &str, text: &str, cfg: &LintConfig) -> Vec<Finding>
         &mut out,
     );
     out
+}
+
+/// The `--` comments at the top of the file, before the first statement, with their lines.
+fn leading_comments(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .take_while(|(_, l)| l.trim().is_empty() || l.trim_start().starts_with("--"))
+        .filter_map(|(n, l)| {
+            l.trim_start()
+                .strip_prefix("--")
+                .map(|c| (n + 1, c.trim().to_string()))
+        })
+        .collect()
+}
+
+/// An `unparsed` finding for each rule a `devenv:ignore` comment names that does not exist.
+fn unknown_ignored_rules(file: &str, line: usize, comment: &str) -> Vec<Finding> {
+    let Some(ig) = parse_ignore(line, comment) else {
+        return Vec::new();
+    };
+    ig.rules
+        .iter()
+        .filter(|id| *id != "all" && rules::rule(id).is_none())
+        .map(|id| {
+            let subject = format!("unknown rule `{id}` in devenv:ignore");
+            finding("unparsed", file, line, subject)
+        })
+        .collect()
 }
 
 /// Lint an Alembic revision script (only `upgrade()`).
@@ -267,6 +274,33 @@ pub(crate) fn lint_file(
     })
 }
 
+/// What `db lint` looks at: the files added since `base` (a git ref), else the named
+/// `files` (relative to `root`; each must exist), else everything under `dir`.
+pub(crate) fn select(
+    base: Option<&str>,
+    files: &[PathBuf],
+    dir: &Path,
+    root: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    if let Some(base) = base {
+        return added_since(base, dir, root);
+    }
+    if files.is_empty() {
+        return Ok(collect(dir)?);
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let p = root.join(f);
+        if !p.is_file() {
+            return Err(
+                crate::error::Hinted::user(format!("`{}` is not a file", f.display())).into(),
+            );
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
 /// The `.sql` files and Alembic scripts (`.py` with `def upgrade`) under `dir`.
 pub(crate) fn collect(dir: &Path) -> Result<Vec<PathBuf>, MigrateError> {
     if !dir.is_dir() {
@@ -321,61 +355,37 @@ pub(crate) fn lint_paths(
 
 /// Migration files under `dir` added since `base` (committed, staged, or untracked).
 pub(crate) fn added_since(base: &str, dir: &Path, repo: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let git = |args: &[&str]| -> anyhow::Result<String> {
-        // Unquoted paths, so a file named `2_café.sql` comes back as itself.
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(repo)
-            .args(["-c", "core.quotePath=false"])
-            .args(args)
-            .output()
-            .map_err(|e| {
-                crate::error::Hinted::internal("cannot run `git`")
-                    .with_hint("is git installed?")
-                    .because(e)
-            })?;
-        if !out.status.success() {
-            return Err(crate::error::Hinted::user(format!(
-                "`git {}` failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-            .with_hint("is the base a commit, branch or tag in this repository? (`git fetch` it first in CI)")
-            .into());
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    };
-    let top = git(&["rev-parse", "--show-toplevel"])?;
+    let top = git(repo, &["rev-parse", "--show-toplevel"])?;
     let top = PathBuf::from(top.trim());
     let dir_arg = dir.display().to_string();
-    let mut names: Vec<String> = git(&[
-        "diff",
-        "--name-only",
-        // A new file much like a deleted one is still an added file.
-        "--no-renames",
-        "--diff-filter=A",
-        base,
-        "--",
-        &dir_arg,
-    ])?
-    .lines()
-    .map(|l| top.join(l).display().to_string())
-    .collect();
-    names.extend(
-        git(&[
+    let added = git(
+        repo,
+        &[
+            "diff",
+            "--name-only",
+            // A new file much like a deleted one is still an added file.
+            "--no-renames",
+            "--diff-filter=A",
+            base,
+            "--",
+            &dir_arg,
+        ],
+    )?;
+    let untracked = git(
+        repo,
+        &[
             "ls-files",
             "--others",
             "--exclude-standard",
             "--full-name",
             "--",
             &dir_arg,
-        ])?
+        ],
+    )?;
+    let mut out: Vec<PathBuf> = added
         .lines()
-        .map(|l| top.join(l).display().to_string()),
-    );
-    let mut out: Vec<PathBuf> = names
-        .into_iter()
-        .map(PathBuf::from)
+        .chain(untracked.lines())
+        .map(|l| PathBuf::from(top.join(l).display().to_string()))
         .filter(|p| {
             matches!(p.extension().and_then(|e| e.to_str()), Some("sql" | "py")) && p.is_file()
         })
@@ -383,6 +393,34 @@ pub(crate) fn added_since(base: &str, dir: &Path, repo: &Path) -> anyhow::Result
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// `git -C repo args…`'s stdout.
+fn git(repo: &Path, args: &[&str]) -> anyhow::Result<String> {
+    // Unquoted paths, so a file named `2_café.sql` comes back as itself.
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["-c", "core.quotePath=false"])
+        .args(args)
+        .output()
+        .map_err(|e| {
+            crate::error::Hinted::internal("cannot run `git`")
+                .with_hint("is git installed?")
+                .because(e)
+        })?;
+    if !out.status.success() {
+        return Err(crate::error::Hinted::user(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+        .with_hint(
+            "is the base a commit, branch or tag in this repository? (`git fetch` it first in CI)",
+        )
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[cfg(test)]

@@ -1,39 +1,14 @@
 //! Reading Alembic revision scripts: what `upgrade()` calls on `op` (and on the aliases of
 //! `with op.batch_alter_table(…) as batch_op:`), never `downgrade()`.
 //!
-//! A small Python tokenizer (strings with prefixes and triple quotes, comments, brackets,
-//! logical-line indentation) is enough: we look for `op.<name>(…)` calls and read their
-//! literal arguments. Anything that is not a literal where we need one (an f-string, a
+//! A small Python tokenizer ([`super::python_lexer`]: strings with prefixes and triple
+//! quotes, comments, brackets, logical-line indentation) is enough: we look for
+//! `op.<name>(…)` calls and read their literal arguments. Anything that is not a literal where we need one (an f-string, a
 //! variable passed to `op.execute`) becomes an `unparsed` warning, never a guess.
 
-use super::rules::{FileState, Hit, check_statement};
+use super::checks::{FileState, Hit, check_statement};
+use super::python_lexer::{Kind, Tok, Tokenized, tokenize};
 use crate::migrate::sqltext;
-
-#[derive(Debug, Clone, PartialEq)]
-enum Kind {
-    Name,
-    Str { value: String, readable: bool },
-    Op,
-    Other,
-}
-
-#[derive(Debug, Clone)]
-struct Tok {
-    kind: Kind,
-    text: String,
-    line: usize,
-    /// Column of the logical line this token starts, if it is the first token of one.
-    line_start_col: Option<usize>,
-}
-
-impl Tok {
-    fn is_op(&self, s: &str) -> bool {
-        self.kind == Kind::Op && self.text == s
-    }
-    fn is_name(&self, s: &str) -> bool {
-        self.kind == Kind::Name && self.text == s
-    }
-}
 
 /// What came out of a script.
 #[derive(Debug, Default)]
@@ -45,181 +20,6 @@ pub(crate) struct PyLint {
     pub comments: Vec<(usize, String)>,
     /// True when the script has an `upgrade()` at all.
     pub has_upgrade: bool,
-}
-
-/// `(line, text)` pairs: comments, or problems.
-type Lines = Vec<(usize, String)>;
-
-fn tokenize(src: &str) -> (Vec<Tok>, Lines, Lines) {
-    let b = src.as_bytes();
-    let (mut i, mut line, mut depth) = (0usize, 1usize, 0i32);
-    let mut toks = Vec::new();
-    let mut comments = Vec::new();
-    let mut problems = Vec::new();
-    let mut at_line_start = true;
-    let mut col = 0usize;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\n' {
-            line += 1;
-            i += 1;
-            if depth == 0 {
-                at_line_start = true;
-                col = 0;
-            }
-            continue;
-        }
-        if c == b' ' || c == b'\t' || c == b'\r' {
-            if at_line_start {
-                col += if c == b'\t' { 8 } else { 1 };
-            }
-            i += 1;
-            continue;
-        }
-        if c == b'\\' && b.get(i + 1) == Some(&b'\n') {
-            i += 2;
-            line += 1;
-            continue;
-        }
-        if c == b'#' {
-            let start = i;
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            comments.push((line, src[start + 1..i].trim().to_string()));
-            continue;
-        }
-        let start_line = line;
-        let line_start_col = if at_line_start && depth == 0 {
-            Some(col)
-        } else {
-            None
-        };
-        at_line_start = false;
-        // String with optional prefix.
-        let mut p = i;
-        while p < b.len() && p - i < 2 && b"rRbBuUfF".contains(&b[p]) {
-            p += 1;
-        }
-        if p < b.len() && (b[p] == b'\'' || b[p] == b'"') {
-            let prefix = src[i..p].to_ascii_lowercase();
-            let q = b[p];
-            let triple = b.get(p + 1) == Some(&q) && b.get(p + 2) == Some(&q);
-            let open = if triple { 3 } else { 1 };
-            let body = p + open;
-            let mut j = body;
-            let mut closed = None;
-            while j < b.len() {
-                if b[j] == b'\\' {
-                    if b.get(j + 1) == Some(&b'\n') {
-                        line += 1;
-                    }
-                    j += 2;
-                    continue;
-                }
-                if b[j] == b'\n' {
-                    if !triple {
-                        break;
-                    }
-                    line += 1;
-                }
-                if b[j] == q && (!triple || (b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q)))
-                {
-                    closed = Some(j);
-                    break;
-                }
-                j += 1;
-            }
-            let Some(end) = closed else {
-                problems.push((start_line, "unterminated string".to_string()));
-                break;
-            };
-            let raw = &src[body.min(end)..end];
-            let readable = (!prefix.contains('f') || !raw.contains('{')) && !prefix.contains('b');
-            let value = if prefix.contains('r') {
-                raw.to_string()
-            } else {
-                unescape(raw)
-            };
-            toks.push(Tok {
-                kind: Kind::Str { value, readable },
-                text: String::new(),
-                line: start_line,
-                line_start_col,
-            });
-            i = end + open;
-            continue;
-        }
-        if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
-            let start = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
-                i += 1;
-            }
-            toks.push(Tok {
-                kind: Kind::Name,
-                text: src[start..i].to_string(),
-                line,
-                line_start_col,
-            });
-            continue;
-        }
-        if c.is_ascii_digit() {
-            let start = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_') {
-                i += 1;
-            }
-            toks.push(Tok {
-                kind: Kind::Other,
-                text: src[start..i].to_string(),
-                line,
-                line_start_col,
-            });
-            continue;
-        }
-        match c {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth = (depth - 1).max(0),
-            _ => {}
-        }
-        // `==`, `!=`, `<=`, `>=` are one operator (so `x == y` is not a keyword argument).
-        let two = b.get(i + 1) == Some(&b'=') && b"=!<>".contains(&c);
-        let len = if two {
-            2
-        } else {
-            src[i..].chars().next().map_or(1, char::len_utf8)
-        };
-        toks.push(Tok {
-            kind: Kind::Op,
-            text: src[i..i + len].to_string(),
-            line,
-            line_start_col,
-        });
-        i += len;
-    }
-    (toks, comments, problems)
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('\n') => {}
-            Some(other @ ('\\' | '\'' | '"')) => out.push(other),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
 }
 
 /// An argument: `name=value` or positional.
@@ -327,240 +127,305 @@ fn str_arg(args: &[Arg<'_>], pos: usize, name: &str) -> String {
 
 /// Lint an Alembic script's `upgrade()`.
 pub(crate) fn lint(src: &str) -> PyLint {
-    let (toks, comments, problems) = tokenize(src);
+    let Tokenized {
+        toks,
+        comments,
+        problems,
+    } = tokenize(src);
     let mut out = PyLint {
         comments,
+        unreadable: problems,
         ..PyLint::default()
     };
-    for (line, message) in problems {
-        out.unreadable.push((line, message));
-    }
-    let Some(def) = toks
-        .windows(2)
-        .position(|w| w[0].is_name("def") && w[1].is_name("upgrade"))
-    else {
+    let Some((body, def_col)) = upgrade_body(&toks) else {
         return out;
     };
     out.has_upgrade = true;
+    let mut upgrade = Upgrade {
+        state: FileState::default(),
+        aliases: Vec::new(),
+        autocommit: None,
+        line_col: def_col,
+        out,
+    };
+    upgrade.read(body);
+    upgrade.out
+}
+
+/// The tokens of `def upgrade(…):` through its indented body, and the `def`'s column.
+fn upgrade_body(toks: &[Tok]) -> Option<(&[Tok], usize)> {
+    let def = toks
+        .windows(2)
+        .position(|w| w[0].is_name("def") && w[1].is_name("upgrade"))?;
     let def_col = toks[def].line_start_col.unwrap_or(0);
     let body_end = toks[def + 2..]
         .iter()
         .position(|t| t.line_start_col.is_some_and(|c| c <= def_col))
         .map_or(toks.len(), |p| def + 2 + p);
-    let body = &toks[def..body_end];
-    let mut state = FileState::default();
-    let mut aliases: Vec<(String, String)> = Vec::new();
-    // (column of the `with … autocommit_block()` line): no transaction inside it.
-    let mut autocommit: Option<usize> = None;
-    let mut line_col = def_col;
-    let mut i = 0;
-    while i < body.len() {
-        let t = &body[i];
+    Some((&toks[def..body_end], def_col))
+}
+
+/// One `recv.method(…)` call on `op` or a batch alias.
+struct Call<'t> {
+    method: &'t str,
+    line: usize,
+    args: Vec<Arg<'t>>,
+    /// The index after the call's `)`.
+    next: usize,
+    /// The name after `as` following the call (`with op.batch_alter_table(…) as batch_op:`).
+    alias: Option<&'t str>,
+    /// The table: the batch alias's, else the first argument.
+    table: String,
+    /// Where the column argument is: with a batch alias the table is implied, so
+    /// positional arguments shift by one.
+    shift: usize,
+}
+
+/// Walking `upgrade()`'s body.
+struct Upgrade {
+    state: FileState,
+    /// `with op.batch_alter_table("t") as alias:` gives (alias, table).
+    aliases: Vec<(String, String)>,
+    /// Column of the `with … autocommit_block()` line: no transaction inside it.
+    autocommit: Option<usize>,
+    /// Column of the current logical line.
+    line_col: usize,
+    out: PyLint,
+}
+
+impl Upgrade {
+    fn read(&mut self, body: &[Tok]) {
+        let mut i = 0;
+        while i < body.len() {
+            self.track_blocks(&body[i]);
+            i = match self.call_at(body, i) {
+                Some(call) => {
+                    self.check(&call);
+                    call.next.max(i + 1)
+                }
+                None => i + 1,
+            };
+        }
+    }
+
+    /// Follow the indentation in and out of `autocommit_block()`.
+    fn track_blocks(&mut self, t: &Tok) {
         if let Some(c) = t.line_start_col {
-            line_col = c;
-            if autocommit.is_some_and(|a| c <= a) {
-                autocommit = None;
+            self.line_col = c;
+            if self.autocommit.is_some_and(|a| c <= a) {
+                self.autocommit = None;
             }
         }
         if t.is_name("autocommit_block") {
-            autocommit = Some(line_col);
+            self.autocommit = Some(self.line_col);
         }
-        state.no_transaction = autocommit.is_some();
+        self.state.no_transaction = self.autocommit.is_some();
+    }
+
+    /// The call starting at `i`, when it is one on `op` or a batch alias.
+    fn call_at<'t>(&self, body: &'t [Tok], i: usize) -> Option<Call<'t>> {
+        let t = &body[i];
         let is_call = t.kind == Kind::Name
             && body.get(i + 1).is_some_and(|x| x.is_op("."))
             && body.get(i + 2).is_some_and(|x| x.kind == Kind::Name)
             && body.get(i + 3).is_some_and(|x| x.is_op("("));
         if !is_call {
-            i += 1;
-            continue;
+            return None;
         }
         let recv = t.text.as_str();
-        let batch_table = aliases
+        let batch_table = self
+            .aliases
             .iter()
             .find(|(a, _)| a == recv)
             .map(|(_, t)| t.clone());
         if recv != "op" && batch_table.is_none() {
-            i += 1;
-            continue;
+            return None;
         }
-        let method = body[i + 2].text.as_str();
-        let line = t.line;
         let (args, next) = call_args(body, i + 3);
-        // With a batch alias the table is implied, so positional args shift by one.
+        let alias = body
+            .get(next)
+            .filter(|x| x.is_name("as"))
+            .and(body.get(next + 1))
+            .map(|x| x.text.as_str());
         let shift = usize::from(batch_table.is_none());
-        let table = batch_table
-            .clone()
-            .unwrap_or_else(|| str_arg(&args, 0, "table_name"));
-        let mut hit = |rule: &'static str, subject: String| {
-            out.hits.push(Hit {
-                rule,
-                line,
-                subject,
-                statement: line,
-            });
-        };
-        match method {
+        let table = batch_table.unwrap_or_else(|| str_arg(&args, 0, "table_name"));
+        Some(Call {
+            method: body[i + 2].text.as_str(),
+            line: t.line,
+            args,
+            next,
+            alias,
+            table,
+            shift,
+        })
+    }
+
+    fn hit(&mut self, line: usize, rule: &'static str, subject: String) {
+        self.out.hits.push(Hit {
+            rule,
+            line,
+            subject,
+            statement: line,
+        });
+    }
+
+    fn created(&self, table: &str) -> bool {
+        self.state.created.contains(table)
+    }
+
+    fn check(&mut self, c: &Call<'_>) {
+        let (line, table, args) = (c.line, &c.table, &c.args);
+        let not_valid = is_true(kw(args, "postgresql_not_valid"));
+        match c.method {
             "batch_alter_table" => {
-                if body.get(next).is_some_and(|x| x.is_name("as"))
-                    && let Some(alias) = body.get(next + 1)
-                {
-                    aliases.push((alias.text.clone(), str_arg(&args, 0, "table_name")));
+                if let Some(alias) = c.alias {
+                    self.aliases
+                        .push((alias.to_string(), str_arg(args, 0, "table_name")));
                 }
             }
             "create_table" => {
-                state.created.insert(str_arg(&args, 0, "table_name"));
+                self.state.created.insert(str_arg(args, 0, "table_name"));
             }
-            "drop_table" if !state.created.contains(&table) => {
-                hit("drop-table", format!("op.drop_table({table})"));
+            "drop_table" if !self.created(table) => {
+                self.hit(line, "drop-table", format!("op.drop_table({table})"));
             }
-            "drop_column" if !state.created.contains(&table) => {
-                let col = str_arg(&args, shift, "column_name");
-                hit("drop-column", format!("op.drop_column({table}.{col})"));
+            "drop_column" if !self.created(table) => {
+                let col = str_arg(args, c.shift, "column_name");
+                let subject = format!("op.drop_column({table}.{col})");
+                self.hit(line, "drop-column", subject);
             }
-            "rename_table" => hit("rename-table", format!("op.rename_table({table})")),
-            "alter_column" if !state.created.contains(&table) => {
-                let col = str_arg(&args, shift, "column_name");
-                if kw(&args, "type_").is_some() {
-                    hit(
-                        "change-column-type",
-                        format!("op.alter_column({table}.{col}, type_=…)"),
-                    );
-                }
-                if is_false(kw(&args, "nullable")) {
-                    hit(
-                        "set-not-null",
-                        format!("op.alter_column({table}.{col}, nullable=False)"),
-                    );
-                }
-                if is_true(kw(&args, "nullable")) {
-                    hit(
-                        "drop-not-null",
-                        format!("op.alter_column({table}.{col}, nullable=True)"),
-                    );
-                }
-                if kw(&args, "new_column_name").is_some() {
-                    hit(
-                        "rename-column",
-                        format!("op.alter_column({table}.{col}, new_column_name=…)"),
-                    );
-                }
+            "rename_table" => self.hit(line, "rename-table", format!("op.rename_table({table})")),
+            "alter_column" if !self.created(table) => self.alter_column(c),
+            "add_column" if !self.created(table) => self.add_column(c),
+            "create_index" => self.create_index(c),
+            "drop_index" => self.drop_index(c),
+            "create_foreign_key" if !not_valid => {
+                self.constraint(c, "source_table", "add-foreign-key-not-valid");
             }
-            "add_column" if !state.created.contains(&table) => {
-                let column = args
-                    .iter()
-                    .filter(|a| a.name.is_none())
-                    .nth(shift)
-                    .map(|a| a.value)
-                    .or(kw(&args, "column"));
-                if let Some(col) = column
-                    && let Some(open) = col.iter().position(|x| x.is_op("("))
-                {
-                    let (cargs, _) = call_args(col, open);
-                    let name = str_arg(&cargs, 0, "name");
-                    let required =
-                        is_false(kw(&cargs, "nullable")) || is_true(kw(&cargs, "primary_key"));
-                    if required && kw(&cargs, "server_default").is_none() {
-                        hit(
-                            "add-required-column",
-                            format!("op.add_column({table}.{name}, nullable=False)"),
-                        );
-                    }
-                }
+            "create_check_constraint" if !not_valid => {
+                self.constraint(c, "table_name", "add-check-not-valid");
             }
-            "create_index" => {
-                let on = str_arg(&args, 1, "table_name");
-                let concurrently = is_true(kw(&args, "postgresql_concurrently"));
-                if concurrently && !state.no_transaction {
-                    hit(
-                        "concurrently-in-transaction",
-                        format!("op.create_index(…, postgresql_concurrently=True) on {on}"),
-                    );
-                } else if !concurrently && !state.created.contains(&on) {
-                    hit(
-                        "create-index-non-concurrently",
-                        format!("op.create_index on {on}"),
-                    );
-                }
+            "create_unique_constraint" => self.constraint(c, "table_name", "add-unique-constraint"),
+            "create_primary_key" => self.constraint(c, "table_name", "add-primary-key"),
+            "create_exclude_constraint" => {
+                let subject = "op.create_exclude_constraint".into();
+                self.hit(line, "add-exclusion-constraint", subject);
             }
-            "drop_index" => {
-                let concurrently = is_true(kw(&args, "postgresql_concurrently"));
-                if concurrently && !state.no_transaction {
-                    hit(
-                        "concurrently-in-transaction",
-                        "op.drop_index(…, postgresql_concurrently=True)".into(),
-                    );
-                } else if !concurrently {
-                    hit("drop-index-non-concurrently", "op.drop_index".into());
-                }
-            }
-            "create_foreign_key" if !is_true(kw(&args, "postgresql_not_valid")) => {
-                let src = str_arg(&args, 1, "source_table");
-                if !state.created.contains(&src) {
-                    hit(
-                        "add-foreign-key-not-valid",
-                        format!("op.create_foreign_key on {src}"),
-                    );
-                }
-            }
-            "create_check_constraint" if !is_true(kw(&args, "postgresql_not_valid")) => {
-                let on = str_arg(&args, 1, "table_name");
-                if !state.created.contains(&on) {
-                    hit(
-                        "add-check-not-valid",
-                        format!("op.create_check_constraint on {on}"),
-                    );
-                }
-            }
-            "create_unique_constraint" => {
-                let on = str_arg(&args, 1, "table_name");
-                if !state.created.contains(&on) {
-                    hit(
-                        "add-unique-constraint",
-                        format!("op.create_unique_constraint on {on}"),
-                    );
-                }
-            }
-            "create_primary_key" => {
-                let on = str_arg(&args, 1, "table_name");
-                if !state.created.contains(&on) {
-                    hit("add-primary-key", format!("op.create_primary_key on {on}"));
-                }
-            }
-            "create_exclude_constraint" => hit(
-                "add-exclusion-constraint",
-                "op.create_exclude_constraint".into(),
-            ),
-            "execute" => match args.first().and_then(|a| literal(a.value)) {
-                Some((sql, sql_line, true)) => {
-                    let lexed = sqltext::split(&sql);
-                    for p in lexed.problems {
-                        out.unreadable.push((
-                            sql_line + p.line - 1,
-                            format!("SQL in op.execute: {}", p.message),
-                        ));
-                    }
-                    let mut hits = Vec::new();
-                    for (n, stmt) in lexed.statements.iter().enumerate() {
-                        check_statement(stmt, n, &mut state, &mut hits);
-                    }
-                    for h in hits {
-                        out.hits.push(Hit {
-                            line,
-                            statement: line,
-                            ..h
-                        });
-                    }
-                }
-                _ => out.unreadable.push((
-                    line,
-                    "op.execute(…) with an argument that is not a string literal".into(),
-                )),
-            },
+            "execute" => self.execute(c),
             _ => {}
         }
-        i = next.max(i + 1);
     }
-    out
+
+    fn alter_column(&mut self, c: &Call<'_>) {
+        let args = &c.args;
+        let column = format!("{}.{}", c.table, str_arg(args, c.shift, "column_name"));
+        let changes = [
+            (kw(args, "type_").is_some(), "change-column-type", "type_=…"),
+            (
+                is_false(kw(args, "nullable")),
+                "set-not-null",
+                "nullable=False",
+            ),
+            (
+                is_true(kw(args, "nullable")),
+                "drop-not-null",
+                "nullable=True",
+            ),
+            (
+                kw(args, "new_column_name").is_some(),
+                "rename-column",
+                "new_column_name=…",
+            ),
+        ];
+        for (found, rule, what) in changes {
+            if found {
+                self.hit(c.line, rule, format!("op.alter_column({column}, {what})"));
+            }
+        }
+    }
+
+    /// `op.add_column(table, sa.Column(name, type, nullable=False))` without a server default.
+    fn add_column(&mut self, c: &Call<'_>) {
+        let column = c
+            .args
+            .iter()
+            .filter(|a| a.name.is_none())
+            .nth(c.shift)
+            .map(|a| a.value)
+            .or(kw(&c.args, "column"));
+        let Some(col) = column else {
+            return;
+        };
+        let Some(open) = col.iter().position(|x| x.is_op("(")) else {
+            return;
+        };
+        let (cargs, _) = call_args(col, open);
+        let name = str_arg(&cargs, 0, "name");
+        let required = is_false(kw(&cargs, "nullable")) || is_true(kw(&cargs, "primary_key"));
+        if required && kw(&cargs, "server_default").is_none() {
+            let subject = format!("op.add_column({}.{name}, nullable=False)", c.table);
+            self.hit(c.line, "add-required-column", subject);
+        }
+    }
+
+    fn create_index(&mut self, c: &Call<'_>) {
+        let on = str_arg(&c.args, 1, "table_name");
+        let concurrently = is_true(kw(&c.args, "postgresql_concurrently"));
+        if concurrently && !self.state.no_transaction {
+            let subject = format!("op.create_index(…, postgresql_concurrently=True) on {on}");
+            self.hit(c.line, "concurrently-in-transaction", subject);
+        } else if !concurrently && !self.created(&on) {
+            let subject = format!("op.create_index on {on}");
+            self.hit(c.line, "create-index-non-concurrently", subject);
+        }
+    }
+
+    fn drop_index(&mut self, c: &Call<'_>) {
+        let concurrently = is_true(kw(&c.args, "postgresql_concurrently"));
+        if concurrently && !self.state.no_transaction {
+            let subject = "op.drop_index(…, postgresql_concurrently=True)".into();
+            self.hit(c.line, "concurrently-in-transaction", subject);
+        } else if !concurrently {
+            self.hit(
+                c.line,
+                "drop-index-non-concurrently",
+                "op.drop_index".into(),
+            );
+        }
+    }
+
+    /// `op.create_<constraint>(name, table, …)` on a table not created in this script.
+    fn constraint(&mut self, c: &Call<'_>, table_kw: &str, rule: &'static str) {
+        let on = str_arg(&c.args, 1, table_kw);
+        if !self.created(&on) {
+            self.hit(c.line, rule, format!("op.{} on {on}", c.method));
+        }
+    }
+
+    /// `op.execute("…")`: the SQL goes through the SQL checks; hits land on the call's line.
+    fn execute(&mut self, c: &Call<'_>) {
+        let Some((sql, sql_line, true)) = c.args.first().and_then(|a| literal(a.value)) else {
+            let message = "op.execute(…) with an argument that is not a string literal";
+            self.out.unreadable.push((c.line, message.into()));
+            return;
+        };
+        let lexed = sqltext::split(&sql);
+        for p in lexed.problems {
+            let message = format!("SQL in op.execute: {}", p.message);
+            self.out.unreadable.push((sql_line + p.line - 1, message));
+        }
+        let mut hits = Vec::new();
+        for (n, stmt) in lexed.statements.iter().enumerate() {
+            check_statement(stmt, n, &mut self.state, &mut hits);
+        }
+        for h in hits {
+            self.out.hits.push(Hit {
+                line: c.line,
+                statement: c.line,
+                ..h
+            });
+        }
+    }
 }
 
 #[cfg(test)]
