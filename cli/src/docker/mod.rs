@@ -2,7 +2,7 @@
 //!
 //! Small async functions, one error variant per operation carrying the resource's name
 //! (as testcontainers-rs `core/client.rs`). Callers never see bollard types except the
-//! container-create body built in `spec.rs`.
+//! container-create body built in `spec/`.
 //!
 //! API used by the rest of devenv:
 //! - [`Engine::connect`]: `DOCKER_HOST` or the default socket, a 5 s ping, API negotiation.
@@ -12,7 +12,7 @@
 //! - `resources.rs`: networks and volumes, labelled like compose.
 //! - `streams.rs`: `logs` (follow, multiplexed by the caller), `exec` (TTY or not; exit code),
 //!   `events` for health and exits.
-//! - `spec.rs`: compose service → container create body, and compose's labels.
+//! - `spec/`: compose service → container create body, and compose's labels.
 
 mod containers;
 mod error;
