@@ -30,7 +30,7 @@ pub(crate) use containers::{ContainerInfo, ContainerState};
 pub(crate) use error::DockerError;
 pub(crate) use images::BuildRequest;
 pub(crate) use resources::{NetworkRequest, VolumeRequest};
-pub(crate) use streams::{ContainerEvent, ExecRequest};
+pub(crate) use streams::{ContainerEvent, ExecRequest, LogStream};
 
 /// Where devenv looks for the engine when `DOCKER_HOST` is unset.
 pub(crate) const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";

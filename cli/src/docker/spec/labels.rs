@@ -106,6 +106,15 @@ fn depends_on(service: &Service) -> String {
         .join(",")
 }
 
+/// The services a container's `depends_on` label names (the model's view when the compose
+/// file is not at hand).
+pub(crate) fn recorded_dependencies(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .filter_map(|entry| entry.split(':').next())
+        .filter(|dep| !dep.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +131,13 @@ mod tests {
         assert_eq!(config_hash(&a), base);
         a.command = Some(vec!["sleep".into()]);
         assert_ne!(config_hash(&a), base);
+    }
+
+    #[test]
+    fn recorded_dependencies_read_compose_s_label() {
+        let deps: Vec<&str> =
+            recorded_dependencies("db:service_healthy:false,cache:service_started:true").collect();
+        assert_eq!(deps, ["db", "cache"]);
+        assert_eq!(recorded_dependencies("").count(), 0);
     }
 }
