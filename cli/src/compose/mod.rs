@@ -14,6 +14,9 @@ mod load;
 mod merge;
 pub(crate) mod model;
 mod normalize;
+mod profiles;
+mod project_name;
+mod references;
 mod yaml;
 
 use std::path::PathBuf;
