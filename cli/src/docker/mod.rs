@@ -8,12 +8,13 @@
 //! - [`Engine::connect`]: `DOCKER_HOST` or the default socket, a 5 s ping, API negotiation.
 //! - containers (`containers.rs`): `project_containers`, `create_container`, `start`, `stop`,
 //!   `remove`, `inspect`, `wait_exit`, `container_logs_tail`.
-//! - `images.rs`: `image_id`, `pull`, `build`.
+//! - `images.rs`: `image_id`, `pull`, `build` (its context tar in `build_context.rs`).
 //! - `resources.rs`: networks and volumes, labelled like compose.
 //! - `streams.rs`: `logs` (follow, multiplexed by the caller), `exec` (TTY or not; exit code),
 //!   `events` for health and exits.
 //! - `spec/`: compose service → container create body, and compose's labels.
 
+mod build_context;
 mod containers;
 mod error;
 mod images;

@@ -4,7 +4,7 @@
 //! project name, so one compose file can run as several projects at once).
 
 mod down;
-mod files;
+mod file_objects;
 mod levels;
 mod lock;
 mod logs;

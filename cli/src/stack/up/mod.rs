@@ -104,7 +104,7 @@ pub(crate) async fn up(
     let levels = project.start_levels(&opts.services)?;
     let selected: Vec<String> = levels.iter().flatten().cloned().collect();
     let _lock = ProjectLock::acquire(&project.name, "up", printer).await?;
-    let materialized = super::files::materialize(project)?;
+    let materialized = super::file_objects::materialize(project)?;
     let project = materialized.as_ref().unwrap_or(project);
     let up = Up {
         engine,
