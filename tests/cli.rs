@@ -51,3 +51,42 @@ fn an_unreachable_engine_is_one_clear_line_at_once() {
     out.assert_stderr_contains("hint: is the Docker daemon running?");
     out.assert_stderr_lacks("panicked");
 }
+
+#[test]
+fn a_closed_stdout_pipe_is_not_an_error() {
+    let ctx = TestContext::new();
+    ctx.write("compose.yaml", "services:\n  web:\n    image: busybox\n");
+    let mut child = ctx
+        .command(&["config", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn devenv");
+    // The reader goes away before devenv writes: `devenv config --json | head -0`.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for devenv");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert!(!stderr.contains("error"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_failed_write_to_stdout_exits_2_and_says_so() {
+    let ctx = TestContext::new();
+    ctx.write("compose.yaml", "services:\n  web:\n    image: busybox\n");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let out = ctx
+        .command(&["config", "--json"])
+        .stdout(full)
+        .output()
+        .expect("run devenv");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains("failed to write to stdout"),
+        "stderr: {stderr}"
+    );
+}

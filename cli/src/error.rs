@@ -15,6 +15,8 @@ pub enum ExitStatus {
     Success,
     /// A check failed (drift found, lint findings, a failing doctor check): exit 1.
     Failure,
+    /// devenv could not do the work (a check could not run, the engine failed): exit 2.
+    Error,
     /// A wrapped process's own exit code (`exec`, `db shell`, command migrations).
     External(u8),
 }
@@ -24,6 +26,7 @@ impl From<ExitStatus> for ExitCode {
         match status {
             ExitStatus::Success => ExitCode::SUCCESS,
             ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
             ExitStatus::External(code) => ExitCode::from(code),
         }
     }
@@ -115,26 +118,37 @@ impl Diagnose for Hinted {
     }
 }
 
-/// The [`Diagnose`] view of one error in a chain, if its type is one we know.
-/// Add each domain error type here (one line each).
-fn diagnose<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a dyn Diagnose> {
-    if let Some(e) = err.downcast_ref::<Hinted>() {
-        return Some(e);
-    }
-    if let Some(e) = err.downcast_ref::<crate::compose::ComposeError>() {
-        return Some(e);
-    }
-    if let Some(e) = err.downcast_ref::<crate::docker::DockerError>() {
-        return Some(e);
-    }
-    if let Some(e) = err.downcast_ref::<crate::assets::VendorError>() {
-        return Some(e);
-    }
-    if let Some(e) = err.downcast_ref::<crate::migrate::MigrateError>() {
-        return Some(e);
-    }
-    None
+/// Declares the crate's error types that implement [`Diagnose`] and generates `diagnose`,
+/// which finds them in an `anyhow` chain. A type listed here must implement `Diagnose` (or
+/// this does not compile), and the test `every_error_type_is_classified` fails when a
+/// `thiserror` type of the crate is missing from the list, so none is silently "internal".
+macro_rules! domain_errors {
+    ($($ty:path),* $(,)?) => {
+        /// The names of the types `diagnose` knows, for the test.
+        #[cfg(test)]
+        const DOMAIN_ERRORS: &[&str] = &[$(stringify!($ty)),*];
+
+        /// The [`Diagnose`] view of one error in a chain, if its type is one we know.
+        fn diagnose<'a>(
+            err: &'a (dyn std::error::Error + 'static),
+        ) -> Option<&'a dyn Diagnose> {
+            $(
+                if let Some(e) = err.downcast_ref::<$ty>() {
+                    return Some(e);
+                }
+            )*
+            None
+        }
+    };
 }
+
+domain_errors!(
+    Hinted,
+    crate::compose::ComposeError,
+    crate::docker::DockerError,
+    crate::assets::VendorError,
+    crate::migrate::MigrateError,
+);
 
 /// The first classification found walking the chain from the outside in; internal otherwise.
 pub(crate) fn kind_of(err: &anyhow::Error) -> Kind {
@@ -165,7 +179,7 @@ pub(crate) fn hints_of(err: &anyhow::Error) -> Vec<String> {
 pub(crate) fn exit_code_for(err: &anyhow::Error) -> ExitStatus {
     match kind_of(err) {
         Kind::User => ExitStatus::Failure,
-        Kind::Internal => ExitStatus::External(2),
+        Kind::Internal => ExitStatus::Error,
     }
 }
 
@@ -178,7 +192,39 @@ mod tests {
         let user = anyhow::Error::new(Hinted::user("bad key")).context("loading compose.yaml");
         assert_eq!(exit_code_for(&user), ExitStatus::Failure);
         let io = anyhow::anyhow!("disk on fire");
-        assert_eq!(exit_code_for(&io), ExitStatus::External(2));
+        assert_eq!(exit_code_for(&io), ExitStatus::Error);
+    }
+
+    /// Every error type the crate derives with `thiserror` is in `domain_errors!`, so a new
+    /// one cannot be classified "internal" by omission.
+    #[test]
+    fn every_error_type_is_classified() {
+        let derive = regex::Regex::new(
+            r"#\[derive\([^)]*\b(?:thiserror::)?Error\b[^)]*\)\]\s*(?:#\[[^\]]*\]\s*)*pub(?:\([^)]*\))?\s+(?:enum|struct)\s+(\w+)",
+        )
+        .expect("regex");
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut missing = Vec::new();
+        for entry in walkdir::WalkDir::new(&src) {
+            let entry = entry.expect("walk src");
+            if entry.path().extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path()).expect("read source");
+            for cap in derive.captures_iter(&text) {
+                let name = &cap[1];
+                let listed = DOMAIN_ERRORS
+                    .iter()
+                    .any(|t| t.rsplit("::").next().map(str::trim) == Some(name));
+                if !listed {
+                    missing.push(format!("{name} ({})", entry.path().display()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "error types not in `domain_errors!` (implement `Diagnose` and list them): {missing:?}"
+        );
     }
 
     #[test]

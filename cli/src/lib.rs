@@ -36,7 +36,7 @@ pub fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(err) => {
             printer.error(&anyhow::Error::new(err).context("failed to start the async runtime"));
-            return ExitCode::from(2);
+            return error::ExitStatus::Error.into();
         }
     };
     let result = runtime.block_on(async {
@@ -45,11 +45,17 @@ pub fn main() -> ExitCode {
     });
     // Don't wait for blocking tasks (a stuck engine call) once the command is done.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
-    match result {
-        Ok(status) => status.into(),
+    let status = match result {
+        Ok(status) => status,
         Err(err) => {
             printer.error(&err);
-            error::exit_code_for(&err).into()
+            error::exit_code_for(&err)
         }
+    };
+    // Data that never reached stdout is devenv failing at its job (a closed pipe is not).
+    if let Some(err) = printer.stdout_error() {
+        printer.error(&anyhow::Error::new(err).context("failed to write to stdout"));
+        return error::ExitStatus::Error.into();
     }
+    status.into()
 }

@@ -71,6 +71,10 @@ pub(crate) async fn run(args: LogsArgs, settings: Settings) -> anyhow::Result<Ex
     let printer = &settings.printer;
     let print = async {
         while let Some(line) = lines.recv().await {
+            // `devenv logs -f | head`: once the reader is gone, stop following.
+            if printer.stdout_closed() {
+                break;
+            }
             print_line(printer, &containers, &line, args.no_log_prefix);
         }
     };

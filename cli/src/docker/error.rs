@@ -59,6 +59,12 @@ pub(crate) enum DockerError {
     },
     #[error("failed to run a command in container `{name}`")]
     Exec { name: String, source: Source },
+    #[error("failed to copy files into `{path}` of container `{name}`")]
+    Upload {
+        name: String,
+        path: String,
+        source: Source,
+    },
     #[error("failed to read logs of container `{name}`")]
     Logs { name: String, source: Source },
     #[error("failed to watch engine events")]

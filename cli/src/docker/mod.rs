@@ -14,6 +14,7 @@
 //!   `events` for health and exits.
 //! - `spec/`: compose service → container create body, and compose's labels.
 
+mod archive;
 mod build_context;
 mod containers;
 mod error;

@@ -6,7 +6,7 @@ mod style;
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -29,6 +29,18 @@ struct Inner {
     color_stderr: bool,
     color_stdout: bool,
     progress: bool,
+    stdout: Mutex<StdoutState>,
+}
+
+/// What writing data to stdout has met so far.
+#[derive(Debug, Default)]
+enum StdoutState {
+    #[default]
+    Open,
+    /// The reader went away (`devenv ps --json | head -1`): not an error; stop writing.
+    Closed,
+    /// Any other write error: reported once the command ends, with exit 2.
+    Failed(std::io::Error),
 }
 
 /// Cheap to clone; share it with tasks.
@@ -65,6 +77,7 @@ impl Printer {
             color_stderr: colour(stderr_tty),
             color_stdout: colour(std::io::stdout().is_terminal()),
             progress,
+            stdout: Mutex::new(StdoutState::Open),
         }))
     }
 
@@ -145,11 +158,43 @@ impl Printer {
         self.eprint(format_args!("{out}"));
     }
 
-    /// One line of data on stdout.
+    /// One line of data on stdout. A closed pipe ends the data quietly (as ripgrep does);
+    /// any other write error is kept for [`Printer::stdout_error`].
     pub(crate) fn data(&self, line: impl Display) {
+        let Ok(mut state) = self.0.stdout.lock() else {
+            return;
+        };
+        if !matches!(*state, StdoutState::Open) {
+            return;
+        }
         let mut out = std::io::stdout().lock();
-        // A closed pipe (`devenv ps | head`) is not an error worth a panic.
-        let _ = writeln!(out, "{line}");
+        if let Err(err) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+            *state = if err.kind() == std::io::ErrorKind::BrokenPipe {
+                StdoutState::Closed
+            } else {
+                StdoutState::Failed(err)
+            };
+        }
+    }
+
+    /// True once the reader of stdout has gone away; long streams (`logs -f`) may stop.
+    pub(crate) fn stdout_closed(&self) -> bool {
+        self.0
+            .stdout
+            .lock()
+            .is_ok_and(|s| matches!(*s, StdoutState::Closed))
+    }
+
+    /// The error that writing to stdout met, other than a closed pipe (taken once).
+    pub(crate) fn stdout_error(&self) -> Option<std::io::Error> {
+        let mut state = self.0.stdout.lock().ok()?;
+        match std::mem::take(&mut *state) {
+            StdoutState::Failed(err) => Some(err),
+            other => {
+                *state = other;
+                None
+            }
+        }
     }
 
     /// A JSON value on stdout, pretty-printed (one document).

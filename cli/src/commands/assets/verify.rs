@@ -125,7 +125,7 @@ async fn check(_args: VerifyArgs, settings: &Settings) -> anyhow::Result<ExitSta
         }
     }
     Ok(if errors > 0 {
-        ExitStatus::External(2)
+        ExitStatus::Error
     } else if clean {
         ExitStatus::Success
     } else {

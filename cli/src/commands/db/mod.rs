@@ -137,6 +137,7 @@ pub(crate) async fn migrate_during_up(settings: &Settings) -> anyhow::Result<()>
         ))
         .into()),
         ExitStatus::Failure => Err(crate::error::Hinted::user("migrations failed").into()),
+        ExitStatus::Error => Err(crate::error::Hinted::internal("migrations could not run").into()),
     }
 }
 
