@@ -84,6 +84,26 @@ impl Project {
         graph::start_levels(self, selected)
     }
 
+    /// Keep only `services` and what they depend on (`devenv config web`).
+    pub(crate) fn keep_only(&mut self, services: &[String]) -> Result<(), ComposeError> {
+        let keep: Vec<String> = self.start_levels(services)?.into_iter().flatten().collect();
+        self.services.retain(|name, _| keep.contains(name));
+        Ok(())
+    }
+
+    /// Every profile any service uses, enabled or not, sorted.
+    pub(crate) fn profiles(&self) -> Vec<&String> {
+        let mut profiles: Vec<&String> = self
+            .services
+            .values()
+            .flat_map(|s| s.profiles.iter())
+            .chain(self.disabled_profiles.values().flatten())
+            .collect();
+        profiles.sort();
+        profiles.dedup();
+        profiles
+    }
+
     /// One service by name, with a "did you mean" when there is none.
     pub(crate) fn service(&self, name: &str) -> Result<&Service, ComposeError> {
         self.services
