@@ -30,12 +30,7 @@ pub(crate) async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<
         printer.note(note);
     }
     if !args.only.is_empty() {
-        let keep: Vec<String> = project
-            .start_levels(&args.only)?
-            .into_iter()
-            .flatten()
-            .collect();
-        project.services.retain(|name, _| keep.contains(name));
+        project.keep_only(&args.only)?;
     }
     // `-q`: validate only, like `docker compose config --quiet`.
     if settings.global.quiet {
@@ -50,15 +45,7 @@ pub(crate) async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<
         return print_list(printer, &names);
     }
     if args.list_profiles {
-        let mut profiles: Vec<&String> = project
-            .services
-            .values()
-            .flat_map(|s| s.profiles.iter())
-            .chain(project.disabled_profiles.values().flatten())
-            .collect();
-        profiles.sort();
-        profiles.dedup();
-        return print_list(printer, &profiles);
+        return print_list(printer, &project.profiles());
     }
     // Like `docker compose config`, `$` is written back as `$$` so the output is itself a
     // valid compose file (the model holds the real, unescaped values).

@@ -1,9 +1,9 @@
 //! From parsed YAML `Value`s to the typed model, strictly: every key checked, every short
 //! syntax expanded, every path made absolute. Errors carry the file and line of the key.
 
+mod document;
 mod ports;
 mod service;
-mod top;
 mod volumes;
 
 use std::path::{Component, Path, PathBuf};
@@ -16,8 +16,8 @@ use super::graph::did_you_mean;
 use super::interpolate::Env;
 use super::yaml::find_line_depth;
 
+pub(super) use document::document;
 pub(super) use service::service;
-pub(super) use top::document;
 pub(super) use volumes::parse_short_volume;
 
 /// One source file's path and text (for line lookups).
