@@ -114,7 +114,11 @@ fn the_corpus_resolves_as_compose_resolves_it() {
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "the corpus at {} is empty", dir.display());
+    assert!(
+        !files.is_empty(),
+        "the corpus at {} is empty",
+        dir.display()
+    );
     for file in files {
         let ctx = TestContext::new();
         ctx.write(
@@ -127,7 +131,11 @@ fn the_corpus_resolves_as_compose_resolves_it() {
             .arg(ctx.path())
             .status()
             .expect("run materialize.py");
-        assert!(made.success(), "materialize.py failed on {}", file.display());
+        assert!(
+            made.success(),
+            "materialize.py failed on {}",
+            file.display()
+        );
         eprintln!("corpus: {}", file.display());
         assert_same_as_compose(&ctx);
     }
@@ -212,7 +220,8 @@ fn a_dollar_before_no_name_is_literal() {
 "#,
     );
     assert_same_as_compose(&ctx);
-    let bad = stack("services:\n  app:\n    image: busybox\n    environment:\n      A: \"${1A}\"\n");
+    let bad =
+        stack("services:\n  app:\n    image: busybox\n    environment:\n      A: \"${1A}\"\n");
     assert_both_refuse(&bad);
 }
 

@@ -727,3 +727,51 @@ fn an_interrupted_up_exits_130() {
     assert_eq!(out.status.code(), Some(130), "stderr:\n{stderr}");
     assert!(stderr.contains("interrupted"), "stderr:\n{stderr}");
 }
+
+#[test]
+#[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
+fn start_follows_dependency_levels_with_or_without_the_compose_file() {
+    let ctx = TestContext::new();
+    let _cleanup = Cleanup(&ctx);
+    // `web` has one dependency and `api` two, but `web` needs `api`: counting dependencies
+    // would start `web` first.
+    let sleeper =
+        format!("image: {BUSYBOX}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 0s");
+    ctx.write(
+        "compose.yaml",
+        format!(
+            "services:\n  web:\n    {sleeper}\n    depends_on: [api]\n  api:\n    {sleeper}\n    depends_on: [db, cache]\n  db:\n    {sleeper}\n  cache:\n    {sleeper}\n"
+        ),
+    );
+    ctx.devenv_p(&["up"]).success();
+    let started = |out: &crate::common::Output, service: &str| {
+        let needle = format!("Started `{}-{service}-1`", ctx.project);
+        out.stderr
+            .find(&needle)
+            .unwrap_or_else(|| panic!("no {needle:?}\n{}", out.dump()))
+    };
+    let assert_order = |out: &crate::common::Output| {
+        assert!(started(out, "db") < started(out, "api"), "{}", out.dump());
+        assert!(
+            started(out, "cache") < started(out, "api"),
+            "{}",
+            out.dump()
+        );
+        assert!(started(out, "api") < started(out, "web"), "{}", out.dump());
+    };
+    // From the compose model.
+    ctx.devenv_p(&["stop", "-t", "0"]).success();
+    assert_order(&ctx.devenv_p(&["start"]).success());
+    // From the labels alone (`-p NAME`, no compose file).
+    std::fs::remove_file(ctx.join("compose.yaml")).expect("remove compose.yaml");
+    ctx.devenv_p(&["stop", "-t", "0"]).success();
+    assert_order(&ctx.devenv_p(&["start"]).success());
+    let running = docker(&[
+        "ps",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", ctx.project),
+        "--format",
+        "{{.Names}}",
+    ]);
+    assert_eq!(running.lines().count(), 4, "{running}");
+}

@@ -253,40 +253,38 @@ async fn check_images(
             "images",
             format!("all {} images present locally", required.len()),
         )],
-        Ok(missing) => {
-            let list = missing
-                .iter()
-                .map(|m| {
-                    format!(
-                        "`{}` ({} of `{}`)",
-                        m.image,
-                        if m.kind == "base" {
-                            "base image"
-                        } else {
-                            "image"
-                        },
-                        m.service
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let fix =
-                "run `devenv prefetch` while online (or `docker load` / `docker tag` a local copy)";
-            if opts.offline {
-                vec![Check::fail("images", format!("missing: {list}"), fix)]
-            } else {
-                vec![Check::warn(
-                    "images",
-                    format!("missing (would be pulled): {list}"),
-                    fix,
-                )]
-            }
-        }
+        Ok(missing) => vec![missing_images_check(&missing, opts.offline)],
         Err(e) => vec![Check::fail(
             "images",
             format!("{e:#}"),
             "check the engine with `docker info`",
         )],
+    }
+}
+
+/// Missing images fail offline; online they would be pulled, so they only warn.
+fn missing_images_check(missing: &[crate::offline::RequiredImage], offline: bool) -> Check {
+    let list = missing
+        .iter()
+        .map(|m| {
+            format!(
+                "`{}` ({} of `{}`)",
+                m.image,
+                if m.kind == "base" {
+                    "base image"
+                } else {
+                    "image"
+                },
+                m.service
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fix = "run `devenv prefetch` while online (or `docker load` / `docker tag` a local copy)";
+    if offline {
+        Check::fail("images", format!("missing: {list}"), fix)
+    } else {
+        Check::warn("images", format!("missing (would be pulled): {list}"), fix)
     }
 }
 

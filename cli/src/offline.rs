@@ -104,19 +104,7 @@ pub(crate) fn dockerfile_bases(
         let mut words = line.split_whitespace();
         let Some(instr) = words.next() else { continue };
         match instr.to_ascii_uppercase().as_str() {
-            "ARG" if !seen_from => {
-                for decl in words {
-                    let (k, v) = decl
-                        .split_once('=')
-                        .map_or((decl, None), |(k, v)| (k, Some(v.trim_matches('"'))));
-                    let value = build_args
-                        .get(k)
-                        .cloned()
-                        .or(v.map(str::to_string))
-                        .unwrap_or_default();
-                    args.insert(k.to_string(), value);
-                }
-            }
+            "ARG" if !seen_from => declare_args(words, build_args, &mut args),
             "FROM" => {
                 seen_from = true;
                 let rest: Vec<&str> = words.filter(|w| !w.starts_with("--")).collect();
@@ -146,6 +134,25 @@ pub(crate) fn dockerfile_bases(
         }
     }
     bases
+}
+
+/// `ARG NAME[=default] …` before the first `FROM`: the compose build arg, else the default.
+fn declare_args<'a>(
+    decls: impl Iterator<Item = &'a str>,
+    build_args: &HashMap<String, String>,
+    args: &mut HashMap<String, String>,
+) {
+    for decl in decls {
+        let (k, v) = decl
+            .split_once('=')
+            .map_or((decl, None), |(k, v)| (k, Some(v.trim_matches('"'))));
+        let value = build_args
+            .get(k)
+            .cloned()
+            .or(v.map(str::to_string))
+            .unwrap_or_default();
+        args.insert(k.to_string(), value);
+    }
 }
 
 /// Dockerfile lines with `\` continuations joined and comments dropped.

@@ -30,14 +30,9 @@ pub(crate) async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<
     let opts = LoadOptions::from_settings(&settings).with_services(&args.only);
     let mut project = compose::load(&opts)?;
     let printer = &settings.printer;
-    super::print_notes(printer, &project.notes);
+    crate::stack::print_notes(printer, &project.notes);
     if !args.only.is_empty() {
-        let keep: Vec<String> = project
-            .start_levels(&args.only)?
-            .into_iter()
-            .flatten()
-            .collect();
-        project.services.retain(|name, _| keep.contains(name));
+        project.keep_only(&args.only)?;
     }
     // `-q`: validate only, like `docker compose config --quiet`.
     if settings.global.quiet {
@@ -55,15 +50,7 @@ pub(crate) async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<
         return print_hashes(printer, &project, which);
     }
     if args.list_profiles {
-        let mut profiles: Vec<&String> = project
-            .services
-            .values()
-            .flat_map(|s| s.profiles.iter())
-            .chain(project.disabled_profiles.values().flatten())
-            .collect();
-        profiles.sort();
-        profiles.dedup();
-        return print_list(printer, &profiles);
+        return print_list(printer, &project.profiles());
     }
     // Like `docker compose config`, `$` is written back as `$$` so the output is itself a
     // valid compose file (the model holds the real, unescaped values).
@@ -107,7 +94,8 @@ fn print_hashes(
     let mut lines = Vec::new();
     for name in &names {
         let service = project.service(name)?;
-        let hash = compose::compose_json::config_hash(service, compose::compose_json::Env::Declared);
+        let hash =
+            compose::compose_json::config_hash(service, compose::compose_json::Env::Declared);
         lines.push(format!("{name} {hash}"));
     }
     for line in lines {

@@ -26,7 +26,7 @@ pub(crate) struct DownArgs {
 }
 
 pub(crate) async fn run(args: DownArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let (name, project) = super::project_name_and_model(&settings)?;
+    let (name, project) = crate::stack::project_name_and_model(&settings)?;
     let engine = crate::docker::Engine::connect().await?;
     let opts = DownOptions {
         volumes: args.volumes,

@@ -35,7 +35,7 @@ pub(crate) struct ExecArgs {
 }
 
 pub(crate) async fn run(args: ExecArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let (name, project) = super::project_name_and_model(&settings)?;
+    let (name, project) = crate::stack::project_name_and_model(&settings)?;
     if let Some(p) = &project {
         p.service(&args.service)?;
     }

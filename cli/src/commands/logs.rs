@@ -1,11 +1,10 @@
 //! `devenv logs`: every service's output, one colour and prefix per container, multiplexed.
 
-use futures_util::StreamExt;
-use tokio::sync::mpsc;
-
+use crate::docker::ContainerInfo;
 use crate::error::{ExitStatus, Hinted};
 use crate::settings::Settings;
-use crate::ui::palette;
+use crate::stack::{LogLine, LogOptions};
+use crate::ui::{Printer, palette};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -51,91 +50,61 @@ fn parse_since(s: &str) -> anyhow::Result<i32> {
 }
 
 pub(crate) async fn run(args: LogsArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let (name, project) = super::project_name_and_model(&settings)?;
-    if let Some(p) = &project {
-        for s in &args.services {
-            p.service(s)?;
-        }
-    }
-    let since = args.since.as_deref().map(parse_since).transpose()?;
+    let (name, project) = crate::stack::project_name_and_model(&settings)?;
+    crate::stack::check_services(project.as_ref(), &args.services)?;
+    let opts = LogOptions {
+        follow: args.follow,
+        tail: args.tail,
+        since: args.since.as_deref().map(parse_since).transpose()?,
+        timestamps: args.timestamps,
+    };
     let engine = crate::docker::Engine::connect().await?;
-    let containers: Vec<_> = crate::stack::service_containers(&engine, &name)
-        .await?
-        .into_iter()
-        .filter(|c| args.services.is_empty() || args.services.contains(&c.service))
-        .collect();
+    let containers =
+        crate::stack::selected_containers(&engine, &name, None, &args.services).await?;
     if containers.is_empty() {
         settings
             .printer
             .info(format!("no containers for project `{name}`"));
         return Ok(ExitStatus::Success);
     }
-    let width = containers.iter().map(|c| c.name.len()).max().unwrap_or(0);
-    let (tx, mut rx) = mpsc::channel::<(usize, bool, String)>(1024);
-    for (i, c) in containers.iter().enumerate() {
-        let mut stream = engine.logs(
-            &c.name,
-            args.follow,
-            args.tail.clone(),
-            since,
-            args.timestamps,
-        );
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let mut partial = String::new();
-            while let Some(Ok(chunk)) = stream.next().await {
-                partial.push_str(&chunk.text);
-                while let Some(pos) = partial.find('\n') {
-                    let line: String = partial.drain(..=pos).collect();
-                    if tx
-                        .send((
-                            i,
-                            chunk.stderr,
-                            line.trim_end_matches(['\n', '\r']).to_string(),
-                        ))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-            }
-            if !partial.is_empty() {
-                let _ = tx.send((i, false, partial)).await;
-            }
-        });
-    }
-    drop(tx);
-    let printer = settings.printer.clone();
+    let mut lines = crate::stack::log_lines(&engine, &containers, &opts);
+    let printer = &settings.printer;
     let print = async {
-        while let Some((i, stderr, line)) = rx.recv().await {
+        while let Some(line) = lines.recv().await {
             // `devenv logs -f | head`: once the reader is gone, stop following.
             if printer.stdout_closed() {
                 break;
             }
-            if printer.json() {
-                let c = &containers[i];
-                let _ = printer.json_line(&serde_json::json!({
-                    "type": "log",
-                    "container": c.name,
-                    "service": c.service,
-                    "stream": if stderr { "stderr" } else { "stdout" },
-                    "line": line,
-                }));
-            } else if args.no_log_prefix {
-                printer.data(line);
-            } else {
-                let prefix = format!("{:<width$} |", containers[i].name);
-                printer.data(format_args!(
-                    "{} {line}",
-                    printer.out_paint(palette(i), &prefix)
-                ));
-            }
+            print_line(printer, &containers, &line, args.no_log_prefix);
         }
     };
     tokio::select! {
-        _ = print => {},
+        () = print => {},
         _ = tokio::signal::ctrl_c() => {},
     }
     Ok(ExitStatus::Success)
+}
+
+/// A JSON Lines record, the bare line, or the line after its container's coloured name.
+fn print_line(printer: &Printer, containers: &[ContainerInfo], line: &LogLine, no_prefix: bool) {
+    let c = &containers[line.container];
+    if printer.json() {
+        let _ = printer.json_line(&serde_json::json!({
+            "type": "log",
+            "container": c.name,
+            "service": c.service,
+            "stream": if line.stderr { "stderr" } else { "stdout" },
+            "line": line.text,
+        }));
+    } else if no_prefix {
+        printer.data(&line.text);
+    } else {
+        let width = containers.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let prefix = format!("{:<width$} |", c.name);
+        printer.data(format_args!(
+            "{} {}",
+            printer.out_paint(palette(line.container), &prefix),
+            line.text
+        ));
+    }
 }

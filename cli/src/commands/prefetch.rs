@@ -25,7 +25,7 @@ pub(crate) async fn run(args: PrefetchArgs, settings: Settings) -> anyhow::Resul
     if all_profiles.global.profiles.is_empty() {
         all_profiles.global.profiles = vec!["*".to_string()];
     }
-    let project = super::load_project(&all_profiles, &args.services)?;
+    let project = crate::stack::load_project(&all_profiles, &args.services)?;
     let engine = crate::docker::Engine::connect().await?;
     let opts = crate::stack::PrefetchOptions {
         services: args.services,

@@ -17,12 +17,8 @@ pub(crate) struct PsArgs {
 }
 
 pub(crate) async fn run(args: PsArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let (name, project) = super::project_name_and_model(&settings)?;
-    if let Some(p) = &project {
-        for s in &args.services {
-            p.service(s)?;
-        }
-    }
+    let (name, project) = crate::stack::project_name_and_model(&settings)?;
+    crate::stack::check_services(project.as_ref(), &args.services)?;
     let engine = crate::docker::Engine::connect().await?;
     let list: Vec<_> = crate::stack::service_containers(&engine, &name)
         .await?

@@ -16,11 +16,11 @@ pub(crate) struct RestartArgs {
 }
 
 pub(crate) async fn run(args: RestartArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let (name, project) = super::project_name_and_model(&settings)?;
+    let (name, project) = crate::stack::project_name_and_model(&settings)?;
     let engine = crate::docker::Engine::connect().await?;
     let containers =
-        super::selected_containers(&engine, &name, project.as_ref(), &args.services).await?;
-    super::stop_containers(
+        crate::stack::selected_containers(&engine, &name, project.as_ref(), &args.services).await?;
+    crate::stack::stop_containers(
         &engine,
         &containers,
         project.as_ref(),
@@ -28,6 +28,7 @@ pub(crate) async fn run(args: RestartArgs, settings: Settings) -> anyhow::Result
         &settings.printer,
     )
     .await?;
-    super::start_containers(&engine, &containers, &settings.printer).await?;
+    crate::stack::start_containers(&engine, &containers, project.as_ref(), &settings.printer)
+        .await?;
     Ok(ExitStatus::Success)
 }

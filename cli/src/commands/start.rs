@@ -13,10 +13,11 @@ pub(crate) struct StartArgs {
 }
 
 pub(crate) async fn run(args: StartArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let (name, project) = super::project_name_and_model(&settings)?;
+    let (name, project) = crate::stack::project_name_and_model(&settings)?;
     let engine = crate::docker::Engine::connect().await?;
     let containers =
-        super::selected_containers(&engine, &name, project.as_ref(), &args.services).await?;
-    super::start_containers(&engine, &containers, &settings.printer).await?;
+        crate::stack::selected_containers(&engine, &name, project.as_ref(), &args.services).await?;
+    crate::stack::start_containers(&engine, &containers, project.as_ref(), &settings.printer)
+        .await?;
     Ok(ExitStatus::Success)
 }

@@ -16,11 +16,11 @@ pub(crate) struct StopArgs {
 }
 
 pub(crate) async fn run(args: StopArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
-    let (name, project) = super::project_name_and_model(&settings)?;
+    let (name, project) = crate::stack::project_name_and_model(&settings)?;
     let engine = crate::docker::Engine::connect().await?;
     let containers =
-        super::selected_containers(&engine, &name, project.as_ref(), &args.services).await?;
-    super::stop_containers(
+        crate::stack::selected_containers(&engine, &name, project.as_ref(), &args.services).await?;
+    crate::stack::stop_containers(
         &engine,
         &containers,
         project.as_ref(),

@@ -48,7 +48,7 @@ pub(crate) struct UpArgs {
 
 pub(crate) async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
-    let project = super::load_project(&settings, &args.services)?;
+    let project = crate::stack::load_project(&settings, &args.services)?;
     let engine = crate::docker::Engine::connect().await?;
     if args.offline {
         crate::offline::ensure_local(&engine, &project, &args.services, &settings).await?;

@@ -19,8 +19,8 @@ use sha2::{Digest, Sha256};
 
 use super::duration;
 use super::model::{
-    BuildConfig, Deploy, DeviceRequest, FileObject, Healthcheck, Network, Port, Project,
-    Resource, Service, ServiceFileRef, ServiceNetwork, ServiceVolume, UpdateConfig, Volume,
+    BuildConfig, Deploy, DeviceRequest, FileObject, Healthcheck, Network, Port, Project, Resource,
+    Service, ServiceFileRef, ServiceNetwork, ServiceVolume, UpdateConfig, Volume,
 };
 
 /// Which `environment` a service carries: compose's `up` and `config` merge the `env_file`
@@ -158,7 +158,10 @@ impl Obj {
     /// A Go `map[string]string`: keys sorted, left out when empty.
     fn strings(&mut self, key: &str, map: &IndexMap<String, String>) {
         if !map.is_empty() {
-            self.put(key, sorted(map.iter().map(|(k, v)| (k, Value::from(v.as_str())))));
+            self.put(
+                key,
+                sorted(map.iter().map(|(k, v)| (k, Value::from(v.as_str())))),
+            );
         }
     }
 
@@ -225,7 +228,10 @@ pub(crate) fn service_value(s: &Service, env: Env) -> Value {
     o.float("cpus", s.cpus.map(|c| c as f32));
     o.int("cpu_shares", s.cpu_shares);
     // `command` and `entrypoint` are never left out: `null` means the image's.
-    o.put("command", s.command.clone().map_or(Value::Null, Value::from));
+    o.put(
+        "command",
+        s.command.clone().map_or(Value::Null, Value::from),
+    );
     if !s.configs.is_empty() {
         o.put(
             "configs",

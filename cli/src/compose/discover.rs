@@ -32,38 +32,9 @@ pub(super) fn compose_files(
     explicit: &[PathBuf],
     env: &Env,
 ) -> Result<(Vec<PathBuf>, Option<String>), ComposeError> {
-    let named: Vec<PathBuf> = if !explicit.is_empty() {
-        explicit.to_vec()
-    } else if let Some(list) = env.get(COMPOSE_FILE).filter(|v| !v.trim().is_empty()) {
-        let sep = env
-            .get(COMPOSE_PATH_SEPARATOR)
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .unwrap_or_else(|| ":".into());
-        list.split(sep.as_str())
-            .filter(|s| !s.trim().is_empty())
-            .map(PathBuf::from)
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let named = named_files(explicit, env);
     if !named.is_empty() {
-        let mut out = Vec::new();
-        for f in named {
-            let abs = absolute(project_dir, &f.to_string_lossy(), env);
-            if !abs.is_file() {
-                let source = if abs.is_dir() {
-                    std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a folder, not a file")
-                } else {
-                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
-                };
-                return Err(ComposeError::Read { path: abs, source });
-            }
-            if !out.contains(&abs) {
-                out.push(abs);
-            }
-        }
-        return Ok((out, None));
+        return Ok((existing_files(project_dir, named, env)?, None));
     }
     let mut dir = Some(project_dir);
     while let Some(d) = dir {
@@ -72,40 +43,90 @@ pub(super) fn compose_files(
         if let Some(folder) = FILE_NAMES.iter().map(|n| d.join(n)).find(|p| p.is_dir()) {
             return Err(ComposeError::Read {
                 path: folder,
-                source: std::io::Error::new(
-                    std::io::ErrorKind::IsADirectory,
-                    "is a folder, not a file",
-                ),
+                source: folder_error(),
             });
         }
-        let found: Vec<PathBuf> = FILE_NAMES
-            .iter()
-            .map(|n| d.join(n))
-            .filter(|p| p.is_file())
-            .collect();
-        if let Some(first) = found.first() {
-            let note = (found.len() > 1).then(|| {
-                format!(
-                    "found several compose files in `{}`; using `{}`",
-                    d.display(),
-                    first.file_name().unwrap_or_default().to_string_lossy()
-                )
-            });
-            let mut files = vec![first.clone()];
-            if let Some(o) = OVERRIDE_NAMES
-                .iter()
-                .map(|n| d.join(n))
-                .find(|p| p.is_file())
-            {
-                files.push(o);
-            }
-            return Ok((files, note));
+        if let Some(found) = files_in(d) {
+            return Ok(found);
         }
         dir = d.parent();
     }
     Err(ComposeError::NotFound {
         dir: project_dir.to_path_buf(),
     })
+}
+
+/// `-f` files, else the `COMPOSE_FILE` list (split on `COMPOSE_PATH_SEPARATOR`, default `:`).
+fn named_files(explicit: &[PathBuf], env: &Env) -> Vec<PathBuf> {
+    if !explicit.is_empty() {
+        return explicit.to_vec();
+    }
+    let Some(list) = env.get(COMPOSE_FILE).filter(|v| !v.trim().is_empty()) else {
+        return Vec::new();
+    };
+    let sep = env
+        .get(COMPOSE_PATH_SEPARATOR)
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .unwrap_or_else(|| ":".into());
+    list.split(sep.as_str())
+        .filter(|s| !s.trim().is_empty())
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// Named files made absolute, each once; every one must exist.
+fn existing_files(
+    project_dir: &Path,
+    named: Vec<PathBuf>,
+    env: &Env,
+) -> Result<Vec<PathBuf>, ComposeError> {
+    let mut out = Vec::new();
+    for f in named {
+        let abs = absolute(project_dir, &f.to_string_lossy(), env);
+        if !abs.is_file() {
+            let source = if abs.is_dir() {
+                folder_error()
+            } else {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
+            };
+            return Err(ComposeError::Read { path: abs, source });
+        }
+        if !out.contains(&abs) {
+            out.push(abs);
+        }
+    }
+    Ok(out)
+}
+
+fn folder_error() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a folder, not a file")
+}
+
+/// The first standard compose file in `dir` and its override, if it has one.
+fn files_in(dir: &Path) -> Option<(Vec<PathBuf>, Option<String>)> {
+    let found: Vec<PathBuf> = FILE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file())
+        .collect();
+    let first = found.first()?;
+    let note = (found.len() > 1).then(|| {
+        format!(
+            "found several compose files in `{}`; using `{}`",
+            dir.display(),
+            first.file_name().unwrap_or_default().to_string_lossy()
+        )
+    });
+    let mut files = vec![first.clone()];
+    if let Some(o) = OVERRIDE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+    {
+        files.push(o);
+    }
+    Some((files, note))
 }
 
 #[cfg(test)]

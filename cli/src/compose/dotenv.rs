@@ -50,49 +50,49 @@ pub(super) fn parse(text: &str, file: &Path, lookup: &Env) -> Result<EnvFile, Co
         if !valid_key(key) {
             return Err(err(format!("`{key}` is not a valid variable name")));
         }
-        let value = value.trim_start();
-        let parsed = if let Some(body) = value.strip_prefix('\'') {
-            match body.find('\'') {
-                Some(end) => body[..end].to_string(),
-                None => {
-                    return Err(err(format!(
-                        "unclosed single quote in the value of `{key}`"
-                    )));
-                }
-            }
-        } else if let Some(body) = value.strip_prefix('"') {
-            let mut collected = body.to_string();
-            loop {
-                if let Some(end) = closing_double_quote(&collected) {
-                    collected.truncate(end);
-                    break;
-                }
-                match lines.get(i) {
-                    Some(next) => {
-                        collected.push('\n');
-                        collected.push_str(next);
-                        i += 1;
-                    }
-                    None => {
-                        return Err(err(format!(
-                            "unclosed double quote in the value of `{key}`"
-                        )));
-                    }
-                }
-            }
-            let unescaped = unescape(&collected);
-            expand(&unescaped, &scope).map_err(|e| err(format!("in the value of `{key}`: {e}")))?
-        } else {
-            let v = match value.find(" #") {
-                Some(pos) => &value[..pos],
-                None => value,
-            };
-            expand(v.trim(), &scope).map_err(|e| err(format!("in the value of `{key}`: {e}")))?
-        };
+        let parsed = value_of(key, value.trim_start(), &lines, &mut i, &scope).map_err(err)?;
         scope.insert(key.to_string(), parsed.clone());
         out.insert(key.to_string(), Some(parsed));
     }
     Ok(out)
+}
+
+/// The value of `key`: single-quoted (literal), double-quoted (escapes and `${...}`; may
+/// continue on the following lines, which `next` then moves past), or bare (`${...}`, and
+/// ` #` starts a comment).
+fn value_of(
+    key: &str,
+    value: &str,
+    lines: &[&str],
+    next: &mut usize,
+    scope: &Env,
+) -> Result<String, String> {
+    if let Some(body) = value.strip_prefix('\'') {
+        return match body.find('\'') {
+            Some(end) => Ok(body[..end].to_string()),
+            None => Err(format!("unclosed single quote in the value of `{key}`")),
+        };
+    }
+    let expanded = if let Some(body) = value.strip_prefix('"') {
+        let mut collected = body.to_string();
+        loop {
+            if let Some(end) = closing_double_quote(&collected) {
+                collected.truncate(end);
+                break;
+            }
+            let Some(line) = lines.get(*next) else {
+                return Err(format!("unclosed double quote in the value of `{key}`"));
+            };
+            collected.push('\n');
+            collected.push_str(line);
+            *next += 1;
+        }
+        expand(&unescape(&collected), scope)
+    } else {
+        let bare = value.find(" #").map_or(value, |pos| &value[..pos]);
+        expand(bare.trim(), scope)
+    };
+    expanded.map_err(|e| format!("in the value of `{key}`: {e}"))
 }
 
 /// Read and parse a dotenv file, naming the path on IO errors.

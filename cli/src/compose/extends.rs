@@ -33,8 +33,13 @@ pub(super) fn resolve_extends(
         return Ok(());
     }
     let original = services.clone();
+    let mut resolver = Resolver {
+        env,
+        working_dir,
+        missing,
+    };
     for name in names {
-        let resolved = resolve_one(&original, &name, source, env, working_dir, missing, 0)?;
+        let resolved = resolver.resolve(&original, &name, source, 0)?;
         if let Some(Value::Mapping(services)) = doc.get_mut("services") {
             services.insert(name, resolved);
         }
@@ -42,48 +47,102 @@ pub(super) fn resolve_extends(
     Ok(())
 }
 
-fn resolve_one(
-    services: &Mapping,
-    name: &Value,
-    source: &Source,
-    env: &Env,
-    working_dir: &Path,
-    missing: &mut Vec<String>,
-    depth: usize,
-) -> Result<Value, ComposeError> {
-    let service_name = key_string(name);
-    let err = |message: String| ComposeError::Invalid {
-        location: Some(Location {
-            file: source.path.clone(),
-            line: find_line(&source.text, &["services", &service_name, "extends"]),
-            column: None,
-        }),
-        message,
-    };
-    if depth > MAX_DEPTH {
-        return Err(err(format!(
-            "`extends` of service `{service_name}` nests too deeply (a cycle?)"
-        )));
+/// What resolving needs besides the service at hand; `missing` collects unset variables
+/// of the files `extends` reads.
+struct Resolver<'a> {
+    env: &'a Env,
+    working_dir: &'a Path,
+    missing: &'a mut Vec<String>,
+}
+
+impl Resolver<'_> {
+    /// Service `name` of `services` (from `source`) with its `extends` chain applied.
+    fn resolve(
+        &mut self,
+        services: &Mapping,
+        name: &Value,
+        source: &Source,
+        depth: usize,
+    ) -> Result<Value, ComposeError> {
+        let service_name = key_string(name);
+        let err = |message: String| ComposeError::Invalid {
+            location: Some(Location {
+                file: source.path.clone(),
+                line: find_line(&source.text, &["services", &service_name, "extends"]),
+                column: None,
+            }),
+            message,
+        };
+        if depth > MAX_DEPTH {
+            return Err(err(format!(
+                "`extends` of service `{service_name}` nests too deeply (a cycle?)"
+            )));
+        }
+        let Some(mut service) = services.get(name).cloned() else {
+            return Err(err(format!(
+                "`extends` names undefined service `{service_name}`"
+            )));
+        };
+        let Value::Mapping(map) = &mut service else {
+            return Ok(service);
+        };
+        let Some(ext) = map.remove("extends") else {
+            return Ok(service);
+        };
+        let (base_name, file) = parse_extends(&ext).map_err(err)?;
+        let base_key = Value::from(base_name);
+        let mut result = match file {
+            None => self.resolve(services, &base_key, source, depth + 1)?,
+            Some(file) => {
+                let (other_source, other_services) = self
+                    .read_other(source, &file)?
+                    .ok_or_else(|| err(format!("`extends` file `{file}` has no `services:`")))?;
+                self.resolve(&other_services, &base_key, &other_source, depth + 1)?
+            }
+        };
+        merge_service(&mut result, service);
+        Ok(result)
     }
-    let Some(mut service) = services.get(name).cloned() else {
-        return Err(err(format!(
-            "`extends` names undefined service `{service_name}`"
-        )));
-    };
-    let Value::Mapping(map) = &mut service else {
-        return Ok(service);
-    };
-    let Some(ext) = map.remove("extends") else {
-        return Ok(service);
-    };
-    let (base_name, file) = match &ext {
+
+    /// The `services:` of another file named by `extends: {file}` (relative to the file that
+    /// names it), parsed and interpolated; `None` when it has none.
+    fn read_other(
+        &mut self,
+        source: &Source,
+        file: &str,
+    ) -> Result<Option<(Source, Mapping)>, ComposeError> {
+        let dir = source.path.parent().unwrap_or(self.working_dir);
+        let path = absolute(dir, file, self.env);
+        let text = super::text::read(&path)?;
+        let mut other = yaml::parse(&text, &path)?;
+        super::load::strip_extensions(&mut other);
+        interpolate_value(&mut other, self.env, self.missing, &mut Vec::new()).map_err(|e| {
+            ComposeError::Interpolation {
+                location: Some(Location {
+                    file: path.clone(),
+                    line: None,
+                    column: None,
+                }),
+                message: e.to_string(),
+            }
+        })?;
+        let Some(Value::Mapping(services)) = other.get("services") else {
+            return Ok(None);
+        };
+        Ok(Some((Source { path, text }, services.clone())))
+    }
+}
+
+/// `extends: NAME` or `extends: {service: NAME, file: PATH}` → (service, file).
+fn parse_extends(ext: &Value) -> Result<(String, Option<String>), String> {
+    let (base_name, file) = match ext {
         Value::Mapping(m) => {
             for k in m.keys() {
                 let k = key_string(k);
                 if k != "service" && k != "file" {
-                    return Err(err(format!(
+                    return Err(format!(
                         "unknown key `{k}` in `extends` (expected service, file)"
-                    )));
+                    ));
                 }
             }
             (
@@ -93,52 +152,8 @@ fn resolve_one(
         }
         other => (scalar(other), None),
     };
-    let base_name = base_name.ok_or_else(|| err("`extends` needs `service: NAME`".to_string()))?;
-    let base = match file {
-        None => resolve_one(
-            services,
-            &Value::from(base_name.clone()),
-            source,
-            env,
-            working_dir,
-            missing,
-            depth + 1,
-        )?,
-        Some(file) => {
-            let dir = source.path.parent().unwrap_or(working_dir);
-            let path = absolute(dir, &file, env);
-            let text = super::text::read(&path)?;
-            let mut other = yaml::parse(&text, &path)?;
-            super::load::strip_extensions(&mut other);
-            interpolate_value(&mut other, env, missing, &mut Vec::new()).map_err(|e| {
-                ComposeError::Interpolation {
-                    location: Some(Location {
-                        file: path.clone(),
-                        line: None,
-                        column: None,
-                    }),
-                    message: e.to_string(),
-                }
-            })?;
-            let other_source = Source { path, text };
-            let Some(Value::Mapping(other_services)) = other.get("services") else {
-                return Err(err(format!("`extends` file `{file}` has no `services:`")));
-            };
-            let other_services = other_services.clone();
-            resolve_one(
-                &other_services,
-                &Value::from(base_name.clone()),
-                &other_source,
-                env,
-                working_dir,
-                missing,
-                depth + 1,
-            )?
-        }
-    };
-    let mut result = base;
-    merge_service(&mut result, service);
-    Ok(result)
+    let base_name = base_name.ok_or_else(|| "`extends` needs `service: NAME`".to_string())?;
+    Ok((base_name, file))
 }
 
 #[cfg(test)]

@@ -54,7 +54,8 @@ pub(super) fn apply_include(
         let inc = parse_entry(entry, working_dir, env).map_err(&err)?;
         for path in &inc.paths {
             if path == file || chain.contains(path) {
-                let mut cycle: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+                let mut cycle: Vec<String> =
+                    chain.iter().map(|p| p.display().to_string()).collect();
                 cycle.push(path.display().to_string());
                 return Err(err(format!(
                     "include cycle detected: {}",
@@ -123,11 +124,17 @@ fn parse_entry(entry: &Value, working_dir: &Path, env: &Env) -> Result<Include, 
         .clone();
     let project_directory = match project_directory {
         Some(d) => resolve(&d),
-        None => first.parent().map_or_else(|| working_dir.to_path_buf(), Path::to_path_buf),
+        None => first
+            .parent()
+            .map_or_else(|| working_dir.to_path_buf(), Path::to_path_buf),
     };
     let env_files = if env_files.is_empty() {
         let dotenv = project_directory.join(".env");
-        if dotenv.is_file() { vec![dotenv] } else { Vec::new() }
+        if dotenv.is_file() {
+            vec![dotenv]
+        } else {
+            Vec::new()
+        }
     } else {
         env_files.iter().map(|f| resolve(f)).collect()
     };
@@ -144,9 +151,11 @@ fn string_list(v: &Value, key: &str) -> Result<Vec<String>, String> {
             .iter()
             .map(|i| scalar(i).ok_or_else(|| format!("`{key}` must be a list of strings")))
             .collect(),
-        other => Ok(vec![
-            scalar(other).ok_or_else(|| format!("`{key}` must be a string or a list"))?,
-        ]),
+        other => {
+            Ok(vec![scalar(other).ok_or_else(|| {
+                format!("`{key}` must be a string or a list")
+            })?])
+        }
     }
 }
 

@@ -85,59 +85,66 @@ pub(super) fn merge_service(base: &mut Value, over: Value) {
             base_map.insert(k, v);
             continue;
         };
-        match key.as_str() {
-            "environment" | "labels" | "annotations" | "sysctls" | "depends_on" | "networks"
-            | "ulimits" => {
-                to_map(existing);
-                let mut v = v;
-                to_map(&mut v);
-                merge_by_key(existing, v);
+        merge_service_key(&key, existing, v);
+    }
+}
+
+/// Merge one key of a service by compose's rule for it: mappings by key, some lists by
+/// target or source, other lists appended without duplicates, `command` and friends replaced.
+fn merge_service_key(key: &str, existing: &mut Value, mut v: Value) {
+    match key {
+        "environment" | "labels" | "annotations" | "sysctls" | "depends_on" | "networks"
+        | "ulimits" => {
+            to_map(existing);
+            to_map(&mut v);
+            merge_by_key(existing, v);
+        }
+        "build" => merge_build(existing, v),
+        "volumes" => merge_list_by(existing, v, volume_target),
+        "secrets" | "configs" => merge_list_by(existing, v, file_ref_source),
+        "ports" | "expose" | "dns" | "dns_search" | "dns_opt" | "cap_add" | "cap_drop"
+        | "security_opt" | "devices" | "tmpfs" | "profiles" | "links" | "external_links"
+        | "group_add" | "volumes_from" | "extra_hosts" | "env_file" => {
+            append_unique(existing, v);
+        }
+        "logging" => {
+            let same_driver =
+                existing.get("driver") == v.get("driver") || v.get("driver").is_none();
+            if same_driver {
+                deep_merge(existing, v);
+            } else {
+                *existing = v;
             }
-            "build" => {
-                to_build_map(existing);
-                let mut v = v;
-                to_build_map(&mut v);
-                if let (Value::Mapping(b), Value::Mapping(o)) = (&mut *existing, v) {
-                    for (bk, bv) in o {
-                        let Some(bv) = reset_or(b, &bk, bv) else {
-                            continue;
-                        };
-                        let is_map = matches!(key_string(&bk).as_str(), "args" | "labels");
-                        let mut bv = bv;
-                        if is_map {
-                            to_map(&mut bv);
-                        }
-                        match (key_string(&bk).as_str(), b.get_mut(&bk)) {
-                            ("args" | "labels", Some(e)) => {
-                                to_map(e);
-                                merge_by_key(e, bv);
-                            }
-                            (_, Some(e)) => deep_merge(e, bv),
-                            (_, None) => {
-                                b.insert(bk, bv);
-                            }
-                        }
-                    }
-                }
+        }
+        "command" | "entrypoint" | "image" => *existing = v,
+        _ => deep_merge(existing, v),
+    }
+}
+
+/// `build` (a context string or a mapping): `args` and `labels` merge by key, the rest deeply.
+fn merge_build(existing: &mut Value, mut v: Value) {
+    to_build_map(existing);
+    to_build_map(&mut v);
+    let (Value::Mapping(b), Value::Mapping(o)) = (existing, v) else {
+        return;
+    };
+    for (bk, bv) in o {
+        let Some(mut bv) = reset_or(b, &bk, bv) else {
+            continue;
+        };
+        let is_map = matches!(key_string(&bk).as_str(), "args" | "labels");
+        if is_map {
+            to_map(&mut bv);
+        }
+        match (key_string(&bk).as_str(), b.get_mut(&bk)) {
+            ("args" | "labels", Some(e)) => {
+                to_map(e);
+                merge_by_key(e, bv);
             }
-            "volumes" => merge_list_by(existing, v, volume_target),
-            "secrets" | "configs" => merge_list_by(existing, v, file_ref_source),
-            "ports" | "expose" | "dns" | "dns_search" | "dns_opt" | "cap_add" | "cap_drop"
-            | "security_opt" | "devices" | "tmpfs" | "profiles" | "links" | "external_links"
-            | "group_add" | "volumes_from" | "extra_hosts" | "env_file" => {
-                append_unique(existing, v);
+            (_, Some(e)) => deep_merge(e, bv),
+            (_, None) => {
+                b.insert(bk, bv);
             }
-            "logging" => {
-                let same_driver =
-                    existing.get("driver") == v.get("driver") || v.get("driver").is_none();
-                if same_driver {
-                    deep_merge(existing, v);
-                } else {
-                    *existing = v;
-                }
-            }
-            "command" | "entrypoint" | "image" => *existing = v,
-            _ => deep_merge(existing, v),
         }
     }
 }

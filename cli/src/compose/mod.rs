@@ -17,6 +17,9 @@ mod merge;
 pub(crate) mod model;
 mod normalize;
 mod paths;
+mod profiles;
+mod project_name;
+mod references;
 mod shellwords;
 mod text;
 mod volume_spec;
@@ -111,6 +114,26 @@ impl Project {
             deploy.replicas = Some(replicas);
         }
         Ok(())
+    }
+
+    /// Keep only `services` and what they depend on (`devenv config web`).
+    pub(crate) fn keep_only(&mut self, services: &[String]) -> Result<(), ComposeError> {
+        let keep: Vec<String> = self.start_levels(services)?.into_iter().flatten().collect();
+        self.services.retain(|name, _| keep.contains(name));
+        Ok(())
+    }
+
+    /// Every profile any service uses, enabled or not, sorted.
+    pub(crate) fn profiles(&self) -> Vec<&String> {
+        let mut profiles: Vec<&String> = self
+            .services
+            .values()
+            .flat_map(|s| s.profiles.iter())
+            .chain(self.disabled_profiles.values().flatten())
+            .collect();
+        profiles.sort();
+        profiles.dedup();
+        profiles
     }
 
     /// One service by name, with a "did you mean" when there is none.

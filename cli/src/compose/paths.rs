@@ -60,10 +60,7 @@ fn resolve_service(service: &mut Value, resolve: &dyn Fn(&str) -> String) {
             resolve_volume(volume, resolve);
         }
     }
-    if let Some(Value::Sequence(watch)) = s
-        .get_mut("develop")
-        .and_then(|d| d.get_mut("watch"))
-    {
+    if let Some(Value::Sequence(watch)) = s.get_mut("develop").and_then(|d| d.get_mut("watch")) {
         for rule in watch {
             if let Some(path) = rule.get_mut("path") {
                 map_string(path, resolve);

@@ -138,10 +138,7 @@ mod tests {
         // Each expectation is what `docker compose config` (2.26.1) prints for the string.
         assert_eq!(words("echo a && echo b"), ["echo", "a"]);
         assert_eq!(words(r#"sh -c "x; y" 2>&1"#), ["sh", "-c", "x; y"]);
-        assert_eq!(
-            words(r#"a 'b c' "d\"e" f\ g"#),
-            ["a", "b c", "d\"e", "f g"]
-        );
+        assert_eq!(words(r#"a 'b c' "d\"e" f\ g"#), ["a", "b c", "d\"e", "f g"]);
         assert_eq!(words("a $(b c) d"), ["a", "$(b c)", "d"]);
         assert_eq!(words("a `b c` d"), ["a", "`b c`", "d"]);
         assert_eq!(words("x 2>/dev/null y"), ["x"]);

@@ -290,9 +290,9 @@ fn errors_in_an_override_name_that_file() {
 
 #[test]
 fn project_names() {
-    assert_eq!(load::normalize_project_name("My App!"), "myapp");
-    assert_eq!(load::normalize_project_name("-_x.Y"), "xy");
-    assert_eq!(load::normalize_project_name("___"), "");
+    assert_eq!(project_name::normalize_project_name("My App!"), "myapp");
+    assert_eq!(project_name::normalize_project_name("-_x.Y"), "xy");
+    assert_eq!(project_name::normalize_project_name("___"), "");
     let e = load_text(&[("compose.yaml", "name: Bad Name\nservices: {}\n")], &[]).unwrap_err();
     assert!(e.to_string().contains("Bad Name"), "{e}");
     let p = load_text(

@@ -25,7 +25,9 @@ pub(crate) struct VolumeSpec {
     pub ignored: Vec<String>,
 }
 
-const PROPAGATIONS: &[&str] = &["rprivate", "private", "rshared", "shared", "rslave", "slave"];
+const PROPAGATIONS: &[&str] = &[
+    "rprivate", "private", "rshared", "shared", "rslave", "slave",
+];
 
 /// Split a short-syntax volume; the error says why compose would refuse it.
 pub(crate) fn parse(spec: &str) -> Result<VolumeSpec, String> {

@@ -392,15 +392,24 @@ volumes:
         let at = |p: &[&str]| find_line(text, p);
         assert_eq!(at(&["services", "web", "volumes", "[0]"]), Some(4));
         assert_eq!(at(&["services", "web", "volumes", "[1]"]), Some(6));
-        assert_eq!(at(&["services", "web", "volumes", "[2]", "source"]), Some(8));
+        assert_eq!(
+            at(&["services", "web", "volumes", "[2]", "source"]),
+            Some(8)
+        );
         // A key of a later item is not found in an earlier one.
-        assert_eq!(at(&["services", "web", "volumes", "[3]", "sourc"]), Some(10));
+        assert_eq!(
+            at(&["services", "web", "volumes", "[3]", "sourc"]),
+            Some(10)
+        );
         assert_eq!(at(&["services", "web", "volumes", "[2]", "sourc"]), Some(7));
         // A flow list has no item lines: its key's line.
         assert_eq!(at(&["services", "web", "ports", "[0]"]), Some(11));
         // Items at the parent's own indentation.
         let flat = "services:\n  web:\n    volumes:\n    - a:/a\n    - b:/b\n    image: x\n";
-        assert_eq!(find_line(flat, &["services", "web", "volumes", "[1]"]), Some(5));
+        assert_eq!(
+            find_line(flat, &["services", "web", "volumes", "[1]"]),
+            Some(5)
+        );
     }
 
     #[test]

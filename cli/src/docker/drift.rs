@@ -96,7 +96,10 @@ fn differences(
     );
     check(
         "labels",
-        listed(&user_labels(plan.body.labels.as_ref(), image.labels.as_ref())),
+        listed(&user_labels(
+            plan.body.labels.as_ref(),
+            image.labels.as_ref(),
+        )),
         listed(&user_labels(config.labels.as_ref(), image.labels.as_ref())),
     );
     out
@@ -351,10 +354,7 @@ mod tests {
             c.env = Some(vec!["A=2".into(), "PATH=/bin".into()]);
         }
         let found = differences(&plan(), &a, &image(), Some("sha256:2"));
-        let names: Vec<&str> = found
-            .iter()
-            .filter_map(|d| d.split(':').next())
-            .collect();
+        let names: Vec<&str> = found.iter().filter_map(|d| d.split(':').next()).collect();
         assert_eq!(names, ["image", "command", "environment"], "{found:?}");
     }
 }

@@ -1,12 +1,14 @@
 //! Images: look up, pull with per-layer progress, build from a context tar (`.dockerignore`).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use bollard::models::BuildInfo;
 use bollard::query_parameters::{BuildImageOptions, CreateImageOptions};
 use futures_util::StreamExt;
 use indicatif::ProgressBar;
 
+use super::build_context::context_tar;
 use super::{DockerError, Engine};
 use crate::ui::Printer;
 
@@ -133,18 +135,7 @@ impl Engine {
         req: &BuildRequest,
         printer: &Printer,
     ) -> Result<String, DockerError> {
-        let context = req.context.clone();
-        let dockerfile = req.dockerfile.clone();
-        let tar = tokio::task::spawn_blocking(move || context_tar(&context, &dockerfile))
-            .await
-            .map_err(|e| DockerError::BuildContext {
-                service: req.service.clone(),
-                source: std::io::Error::other(e),
-            })?
-            .map_err(|source| DockerError::BuildContext {
-                service: req.service.clone(),
-                source,
-            })?;
+        let tar = build_context(req).await?;
         printer.status(
             "Building",
             format!(
@@ -154,74 +145,130 @@ impl Engine {
                 tar.len() / 1024
             ),
         );
-        let opts = BuildImageOptions {
-            dockerfile: req.dockerfile.clone(),
-            t: Some(req.image.clone()),
-            rm: true,
-            forcerm: true,
-            nocache: req.no_cache,
-            pull: req.pull.then(|| "1".to_string()),
-            buildargs: Some(req.args.clone()),
-            labels: Some(req.labels.clone()),
-            target: req.target.clone().unwrap_or_default(),
-            cachefrom: (!req.cache_from.is_empty()).then(|| req.cache_from.clone()),
-            networkmode: req.network.clone(),
-            extrahosts: (!req.extra_hosts.is_empty()).then(|| req.extra_hosts.join(",")),
-            shmsize: req.shm_size.map(|s| s.min(i32::MAX as u64) as i32),
-            ..Default::default()
-        };
         let spinner = printer.spinner(format!("building {}", req.service));
-        let mut stream = self
-            .api()
-            .build_image(opts, None, Some(bollard::body_full(tar.into())));
-        let mut recent: Vec<String> = Vec::new();
-        let mut step = String::new();
-        let mut image_id = None;
-        let prefix = format!("{} |", req.service);
+        let mut stream = self.api().build_image(
+            build_options(req),
+            None,
+            Some(bollard::body_full(tar.into())),
+        );
+        let mut log = BuildLog {
+            req,
+            printer,
+            spinner: &spinner,
+            recent: Vec::new(),
+            step: String::new(),
+            image_id: None,
+        };
         while let Some(item) = stream.next().await {
-            let info = match item {
-                Ok(info) => info,
-                Err(e) => {
-                    spinner.finish_and_clear();
-                    return Err(build_error(req, &step, &recent, &e.to_string()));
-                }
+            let read = match item {
+                Ok(info) => log.read(info),
+                Err(e) => Err(e.to_string()),
             };
-            if let Some(aux) = info.aux.and_then(|a| a.id) {
-                image_id = Some(aux);
-            }
-            if let Some(text) = info.stream {
-                for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    if line.starts_with("Step ") {
-                        step = line.to_string();
-                        spinner.set_message(format!("{}: {line}", req.service));
-                    }
-                    if printer.progress_enabled() {
-                        spinner.suspend(|| printer.detail(format!("{prefix} {line}")));
-                    } else {
-                        printer.info(format!("{prefix} {line}"));
-                    }
-                    recent.push(line.to_string());
-                    if recent.len() > 20 {
-                        recent.remove(0);
-                    }
-                }
-            }
-            if let Some(err) = info.error_detail.and_then(|e| e.message) {
+            if let Err(message) = read {
                 spinner.finish_and_clear();
-                return Err(build_error(req, &step, &recent, &err));
+                return Err(log.error(&message));
             }
         }
         spinner.finish_and_clear();
-        match image_id {
+        match log.image_id.take() {
             Some(id) => Ok(id),
             None => self
                 .image_id(&req.image)
                 .await?
-                .ok_or_else(|| build_error(req, &step, &recent, "the engine reported no image")),
+                .ok_or_else(|| log.error("the engine reported no image")),
         }
     }
 }
 
+/// The context tar, made off the async threads (it walks and reads the whole folder).
+async fn build_context(req: &BuildRequest) -> Result<Vec<u8>, DockerError> {
+    let context = req.context.clone();
+    let dockerfile = req.dockerfile.clone();
+    tokio::task::spawn_blocking(move || context_tar(&context, &dockerfile))
+        .await
+        .map_err(|e| DockerError::BuildContext {
+            service: req.service.clone(),
+            source: std::io::Error::other(e),
+        })?
+        .map_err(|source| DockerError::BuildContext {
+            service: req.service.clone(),
+            source,
+        })
+}
+
+fn build_options(req: &BuildRequest) -> BuildImageOptions {
+    BuildImageOptions {
+        dockerfile: req.dockerfile.clone(),
+        t: Some(req.image.clone()),
+        rm: true,
+        forcerm: true,
+        nocache: req.no_cache,
+        pull: req.pull.then(|| "1".to_string()),
+        buildargs: Some(req.args.clone()),
+        labels: Some(req.labels.clone()),
+        target: req.target.clone().unwrap_or_default(),
+        cachefrom: (!req.cache_from.is_empty()).then(|| req.cache_from.clone()),
+        networkmode: req.network.clone(),
+        extrahosts: (!req.extra_hosts.is_empty()).then(|| req.extra_hosts.join(",")),
+        shmsize: req.shm_size.map(|s| s.min(i32::MAX as u64) as i32),
+        ..Default::default()
+    }
+}
+
+/// A build's output as it streams: shown to the user, the current step and the last lines
+/// kept for an error, and the image id once the engine reports it.
+struct BuildLog<'a> {
+    req: &'a BuildRequest,
+    printer: &'a Printer,
+    spinner: &'a ProgressBar,
+    /// The last 20 lines.
+    recent: Vec<String>,
+    /// The last `Step N/M : …` line.
+    step: String,
+    image_id: Option<String>,
+}
+
+impl BuildLog<'_> {
+    /// One message from the engine; `Err` with the engine's message when the build failed.
+    fn read(&mut self, info: BuildInfo) -> Result<(), String> {
+        if let Some(aux) = info.aux.and_then(|a| a.id) {
+            self.image_id = Some(aux);
+        }
+        if let Some(text) = info.stream {
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                self.show(line);
+            }
+        }
+        match info.error_detail.and_then(|e| e.message) {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    fn show(&mut self, line: &str) {
+        let service = &self.req.service;
+        if line.starts_with("Step ") {
+            self.step = line.to_string();
+            self.spinner.set_message(format!("{service}: {line}"));
+        }
+        if self.printer.progress_enabled() {
+            self.spinner
+                .suspend(|| self.printer.detail(format!("{service} | {line}")));
+        } else {
+            self.printer.info(format!("{service} | {line}"));
+        }
+        self.recent.push(line.to_string());
+        if self.recent.len() > 20 {
+            self.recent.remove(0);
+        }
+    }
+
+    fn error(&self, message: &str) -> DockerError {
+        build_error(self.req, &self.step, &self.recent, message)
+    }
+}
+
+/// The engine's message, the failing step and the last lines of output.
 fn build_error(req: &BuildRequest, step: &str, recent: &[String], message: &str) -> DockerError {
     let mut text = message.trim().to_string();
     if !step.is_empty() {
@@ -240,72 +287,6 @@ fn build_error(req: &BuildRequest, step: &str, recent: &[String], message: &str)
     }
 }
 
-/// The build context as an uncompressed tar, honouring `.dockerignore` (the Dockerfile and
-/// `.dockerignore` themselves are always sent, as docker does).
-fn context_tar(context: &Path, dockerfile: &str) -> std::io::Result<Vec<u8>> {
-    let ignore = dockerignore(context)?;
-    let dockerfile = Path::new(dockerfile.trim_start_matches("./"));
-    let mut builder = tar::Builder::new(Vec::new());
-    builder.follow_symlinks(false);
-    let walker = walkdir::WalkDir::new(context)
-        .follow_links(false)
-        .sort_by_file_name();
-    let mut it = walker.into_iter();
-    while let Some(entry) = it.next() {
-        let entry = entry.map_err(std::io::Error::other)?;
-        let rel = match entry.path().strip_prefix(context) {
-            Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
-            _ => continue,
-        };
-        let is_dir = entry.file_type().is_dir();
-        let keep = rel == dockerfile || rel == Path::new(".dockerignore");
-        if !keep && ignore.matched_path_or_any_parents(&rel, is_dir).is_ignore() {
-            // An excluded folder may still hold a re-included file (`!`) or the Dockerfile,
-            // which is always sent; only skip the walk below it when neither can be there.
-            if is_dir && ignore.num_whitelists() == 0 && !dockerfile.starts_with(&rel) {
-                it.skip_current_dir();
-            }
-            continue;
-        }
-        builder.append_path_with_name(entry.path(), &rel)?;
-    }
-    builder.into_inner()
-}
-
-fn dockerignore(context: &Path) -> std::io::Result<ignore::gitignore::Gitignore> {
-    let mut builder = ignore::gitignore::GitignoreBuilder::new(context);
-    let path = context.join(".dockerignore");
-    if let Ok(text) = fs_err::read_to_string(&path) {
-        for raw in text.lines() {
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            // .dockerignore patterns are anchored at the context root; gitignore's are not
-            // unless they start with `/`.
-            let (neg, pat) = match line.strip_prefix('!') {
-                Some(p) => ("!", p.trim()),
-                None => ("", line),
-            };
-            let pat = pat.trim_start_matches("./").trim_start_matches('/');
-            let anchored = if pat.starts_with("**") {
-                pat.to_string()
-            } else {
-                format!("/{pat}")
-            };
-            builder
-                .add_line(None, &format!("{neg}{anchored}"))
-                .map_err(|e| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("{}: {e}", path.display()),
-                    )
-                })?;
-        }
-    }
-    builder.build().map_err(std::io::Error::other)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,64 +303,5 @@ mod tests {
             split_reference("localhost:5000/app:v1"),
             ("localhost:5000/app", "v1")
         );
-    }
-
-    #[test]
-    fn dockerignore_is_anchored_and_keeps_the_dockerfile() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        std::fs::write(d.join("Dockerfile"), "FROM scratch\n").unwrap();
-        std::fs::write(
-            d.join(".dockerignore"),
-            "secret.txt\nnode_modules\nDockerfile\n*.log\n!keep.log\n",
-        )
-        .unwrap();
-        std::fs::write(d.join("secret.txt"), "x").unwrap();
-        std::fs::write(d.join("a.log"), "x").unwrap();
-        std::fs::write(d.join("keep.log"), "x").unwrap();
-        std::fs::create_dir_all(d.join("node_modules/x")).unwrap();
-        std::fs::write(d.join("node_modules/x/i.js"), "x").unwrap();
-        std::fs::create_dir_all(d.join("sub")).unwrap();
-        std::fs::write(d.join("sub/secret.txt"), "x").unwrap();
-        let tar = context_tar(d, "Dockerfile").unwrap();
-        let mut archive = tar::Archive::new(&tar[..]);
-        let mut names: Vec<String> = archive
-            .entries()
-            .unwrap()
-            .map(|e| e.unwrap().path().unwrap().display().to_string())
-            .collect();
-        names.sort();
-        assert_eq!(
-            names,
-            [
-                ".dockerignore",
-                "Dockerfile",
-                "keep.log",
-                "sub",
-                "sub/secret.txt"
-            ]
-        );
-    }
-
-    #[test]
-    fn a_dockerfile_in_an_ignored_folder_is_still_sent() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        std::fs::create_dir_all(d.join("docker")).unwrap();
-        std::fs::write(d.join("docker/Dockerfile"), "FROM scratch\n").unwrap();
-        std::fs::write(d.join("docker/other"), "x").unwrap();
-        std::fs::write(d.join(".dockerignore"), "docker\n").unwrap();
-        let tar = context_tar(d, "./docker/Dockerfile").unwrap();
-        let mut archive = tar::Archive::new(&tar[..]);
-        let names: Vec<String> = archive
-            .entries()
-            .unwrap()
-            .map(|e| e.unwrap().path().unwrap().display().to_string())
-            .collect();
-        assert!(
-            names.contains(&"docker/Dockerfile".to_string()),
-            "{names:?}"
-        );
-        assert!(!names.contains(&"docker/other".to_string()), "{names:?}");
     }
 }

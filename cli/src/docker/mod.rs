@@ -2,19 +2,20 @@
 //!
 //! Small async functions, one error variant per operation carrying the resource's name
 //! (as testcontainers-rs `core/client.rs`). Callers never see bollard types except the
-//! container-create body built in `spec.rs`.
+//! container-create body built in `spec/`.
 //!
 //! API used by the rest of devenv:
 //! - [`Engine::connect`]: `DOCKER_HOST` or the default socket, a 5 s ping, API negotiation.
 //! - containers (`containers.rs`): `project_containers`, `create_container`, `start`, `stop`,
 //!   `remove`, `inspect`, `wait_exit`, `container_logs_tail`.
-//! - `images.rs`: `image_id`, `pull`, `build`.
+//! - `images.rs`: `image_id`, `pull`, `build` (its context tar in `build_context.rs`).
 //! - `resources.rs`: networks and volumes, labelled like compose.
 //! - `streams.rs`: `logs` (follow, multiplexed by the caller), `exec` (TTY or not; exit code),
 //!   `events` for health and exits.
-//! - `spec.rs`: compose service → container create body, and compose's labels.
+//! - `spec/`: compose service → container create body, and compose's labels.
 
 mod archive;
+mod build_context;
 mod containers;
 mod drift;
 mod error;
@@ -32,7 +33,7 @@ pub(crate) use containers::{ContainerInfo, ContainerState};
 pub(crate) use error::DockerError;
 pub(crate) use images::BuildRequest;
 pub(crate) use resources::{NetworkRequest, VolumeRequest};
-pub(crate) use streams::{ContainerEvent, ExecRequest};
+pub(crate) use streams::{ContainerEvent, ExecRequest, LogStream};
 
 /// Where devenv looks for the engine when `DOCKER_HOST` is unset.
 pub(crate) const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";

@@ -8,7 +8,7 @@ use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::ExecConfig;
 use bollard::query_parameters::{EventsOptions, LogsOptions, ResizeExecOptions};
 use futures_util::{Stream, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::{DockerError, Engine};
 
@@ -89,40 +89,22 @@ impl Engine {
             name: container.to_string(),
             source,
         };
-        let config = ExecConfig {
-            attach_stdin: Some(req.interactive),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            tty: Some(req.tty),
-            env: (!req.env.is_empty()).then(|| req.env.clone()),
-            cmd: Some(req.cmd.clone()),
-            user: req.user.clone(),
-            working_dir: req.workdir.clone(),
-            privileged: Some(req.privileged),
-            ..Default::default()
-        };
         let exec = self
             .api()
-            .create_exec(container, config)
+            .create_exec(container, exec_config(&req))
             .await
             .map_err(err)?;
+        let options = StartExecOptions {
+            detach: false,
+            tty: req.tty,
+            output_capacity: None,
+        };
         let started = self
             .api()
-            .start_exec(
-                &exec.id,
-                Some(StartExecOptions {
-                    detach: false,
-                    tty: req.tty,
-                    output_capacity: None,
-                }),
-            )
+            .start_exec(&exec.id, Some(options))
             .await
             .map_err(err)?;
-        let StartExecResults::Attached {
-            mut output,
-            mut input,
-        } = started
-        else {
+        let StartExecResults::Attached { output, input } = started else {
             return Ok(0);
         };
         let _raw = if req.tty {
@@ -130,57 +112,28 @@ impl Engine {
         } else {
             None
         };
-        if req.tty
-            && let Some((w, h)) = raw::terminal_size()
-        {
-            let _ = self
-                .api()
-                .resize_exec(
-                    &exec.id,
-                    ResizeExecOptions {
-                        h: h.into(),
-                        w: w.into(),
-                    },
-                )
-                .await;
+        if req.tty {
+            self.fit_exec_to_terminal(&exec.id).await;
         }
-        let stdin_task = req.interactive.then(|| {
-            tokio::spawn(async move {
-                let mut stdin = tokio::io::stdin();
-                let mut buf = [0u8; 4096];
-                loop {
-                    match stdin.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            if input.write_all(&buf[..n]).await.is_err() {
-                                break;
-                            }
-                            let _ = input.flush().await;
-                        }
-                    }
-                }
-                let _ = input.shutdown().await;
-            })
-        });
-        let mut stdout = tokio::io::stdout();
-        let mut stderr = tokio::io::stderr();
-        while let Some(item) = output.next().await {
-            match item.map_err(err)? {
-                LogOutput::StdErr { message } => {
-                    let _ = stderr.write_all(&message).await;
-                    let _ = stderr.flush().await;
-                }
-                other => {
-                    let _ = stdout.write_all(&other.into_bytes()).await;
-                    let _ = stdout.flush().await;
-                }
-            }
-        }
+        let stdin_task = req.interactive.then(|| tokio::spawn(forward_stdin(input)));
+        let copied = copy_output(output).await;
         if let Some(task) = stdin_task {
             task.abort();
         }
+        copied.map_err(err)?;
         let info = self.api().inspect_exec(&exec.id).await.map_err(err)?;
         Ok(info.exit_code.unwrap_or(0))
+    }
+
+    /// Size the exec's TTY like our terminal (best effort: a wrong size only wraps lines).
+    async fn fit_exec_to_terminal(&self, exec_id: &str) {
+        if let Some((w, h)) = raw::terminal_size() {
+            let size = ResizeExecOptions {
+                h: h.into(),
+                w: w.into(),
+            };
+            let _ = self.api().resize_exec(exec_id, size).await;
+        }
     }
 
     /// Engine events for containers of a project (health, start, die), from now on.
@@ -219,6 +172,60 @@ impl Engine {
             )
         }))
     }
+}
+
+fn exec_config(req: &ExecRequest) -> ExecConfig {
+    ExecConfig {
+        attach_stdin: Some(req.interactive),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        tty: Some(req.tty),
+        env: (!req.env.is_empty()).then(|| req.env.clone()),
+        cmd: Some(req.cmd.clone()),
+        user: req.user.clone(),
+        working_dir: req.workdir.clone(),
+        privileged: Some(req.privileged),
+        ..Default::default()
+    }
+}
+
+/// Our stdin into the exec until either side closes.
+async fn forward_stdin(mut input: Pin<Box<dyn AsyncWrite + Send>>) {
+    let mut stdin = tokio::io::stdin();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stdin.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if input.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+                let _ = input.flush().await;
+            }
+        }
+    }
+    let _ = input.shutdown().await;
+}
+
+/// The exec's output to our stdout and stderr, as it comes, until it ends.
+async fn copy_output(
+    mut output: Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>,
+) -> Result<(), bollard::errors::Error> {
+    let mut stdout = tokio::io::stdout();
+    let mut stderr = tokio::io::stderr();
+    while let Some(item) = output.next().await {
+        match item? {
+            LogOutput::StdErr { message } => {
+                let _ = stderr.write_all(&message).await;
+                let _ = stderr.flush().await;
+            }
+            other => {
+                let _ = stdout.write_all(&other.into_bytes()).await;
+                let _ = stdout.flush().await;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The local terminal in raw mode for an interactive TTY session; restored on drop.

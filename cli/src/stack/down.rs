@@ -25,12 +25,9 @@ pub(crate) async fn down(
 ) -> anyhow::Result<()> {
     let _lock = super::ProjectLock::acquire(name, "down", printer).await?;
     let containers: Vec<ContainerInfo> = engine.project_containers(name, true).await?;
-    let services: Vec<String> = {
-        let mut s: Vec<String> = containers.iter().map(|c| c.service.clone()).collect();
-        s.sort();
-        s.dedup();
-        s
-    };
+    let mut services: Vec<String> = containers.iter().map(|c| c.service.clone()).collect();
+    services.sort();
+    services.dedup();
     let in_model = |svc: &str| {
         project.is_none_or(|p| {
             p.services.contains_key(svc) || p.disabled_services.iter().any(|d| d == svc)
@@ -50,65 +47,116 @@ pub(crate) async fn down(
     // With --volumes, anonymous volumes go too (as compose's `down -v`), including those a
     // recreated container inherited by name, which the engine's own `rm -v` keeps. Collected
     // now and removed after every container is gone (`volumes_from` shares them).
-    let mut anonymous: Vec<String> = Vec::new();
-    if opts.volumes {
-        for c in &containers {
-            for (volume, _) in engine.anonymous_volumes(&c.name).await? {
-                if !anonymous.contains(&volume) {
-                    anonymous.push(volume);
-                }
-            }
-        }
-    }
+    let anonymous = if opts.volumes {
+        anonymous_volumes(engine, &containers).await?
+    } else {
+        Vec::new()
+    };
+    let down = Down {
+        engine,
+        project,
+        opts,
+        printer,
+    };
     for level in super::stop_levels(project, &services) {
         let batch: Vec<&ContainerInfo> = containers
             .iter()
             .filter(|c| level.contains(&c.service) && (in_model(&c.service) || opts.remove_orphans))
             .collect();
-        let stops = batch.iter().map(|c| async move {
-            let grace = opts
-                .timeout
-                .or_else(|| {
-                    project
-                        .and_then(|p| p.services.get(&c.service))
-                        .and_then(|s| s.stop_grace_period)
-                })
-                .unwrap_or(Duration::from_secs(10));
-            if c.state == crate::docker::ContainerState::Running {
-                printer.status("Stopping", format!("`{}`", c.name));
-                engine
-                    .stop(&c.name, grace.as_secs().min(i32::MAX as u64) as i32)
-                    .await?;
-            }
-            engine.remove(&c.name, true, opts.volumes).await?;
-            printer.status("Removed", format!("`{}`", c.name));
-            anyhow::Ok(())
-        });
-        for r in futures_util::future::join_all(stops).await {
+        down.remove_level(&batch).await?;
+    }
+    down.remove_leftovers(name, anonymous).await
+}
+
+/// What removing needs besides the containers at hand.
+#[derive(Clone, Copy)]
+struct Down<'a> {
+    engine: &'a Engine,
+    project: Option<&'a Project>,
+    opts: &'a DownOptions,
+    printer: &'a Printer,
+}
+
+impl Down<'_> {
+    /// Stop and remove one level's containers in parallel, each with its own grace period.
+    async fn remove_level(self, batch: &[&ContainerInfo]) -> anyhow::Result<()> {
+        let removals = batch.iter().map(|c| self.remove_container(c));
+        for r in futures_util::future::join_all(removals).await {
             r?;
         }
+        Ok(())
     }
-    for volume in anonymous {
-        if let Err(e) = engine.remove_volume(&volume).await {
-            let why = e.engine_message().unwrap_or("in use").to_string();
-            printer.warn(format!("anonymous volume `{volume}` kept: {why}"));
+
+    async fn remove_container(self, c: &ContainerInfo) -> anyhow::Result<()> {
+        let Self {
+            engine,
+            project,
+            opts,
+            printer,
+        } = self;
+        let grace = opts
+            .timeout
+            .or_else(|| {
+                project
+                    .and_then(|p| p.services.get(&c.service))
+                    .and_then(|s| s.stop_grace_period)
+            })
+            .unwrap_or(Duration::from_secs(10));
+        if c.state == crate::docker::ContainerState::Running {
+            printer.status("Stopping", format!("`{}`", c.name));
+            engine
+                .stop(&c.name, grace.as_secs().min(i32::MAX as u64) as i32)
+                .await?;
         }
+        engine.remove(&c.name, true, opts.volumes).await?;
+        printer.status("Removed", format!("`{}`", c.name));
+        Ok(())
     }
-    for net in engine.project_networks(name).await? {
-        match engine.remove_network(&net).await {
-            Ok(()) => printer.status("Removed", format!("network `{net}`")),
-            // Still used (by orphans left in place, or a container of another project).
-            Err(e) if matches!(e.status_code(), Some(403 | 409)) => {
-                printer.warn(format!("network `{net}` kept: it is still in use"));
+
+    /// Once the containers are gone: their anonymous volumes, the project's networks (kept
+    /// while still in use), and with `--volumes` its named volumes.
+    async fn remove_leftovers(self, name: &str, anonymous: Vec<String>) -> anyhow::Result<()> {
+        let Self {
+            engine, printer, ..
+        } = self;
+        for volume in anonymous {
+            if let Err(e) = engine.remove_volume(&volume).await {
+                let why = e.engine_message().unwrap_or("in use").to_string();
+                printer.warn(format!("anonymous volume `{volume}` kept: {why}"));
             }
-            Err(e) => return Err(e.into()),
+        }
+        for net in engine.project_networks(name).await? {
+            match engine.remove_network(&net).await {
+                Ok(()) => printer.status("Removed", format!("network `{net}`")),
+                // Still used (by orphans left in place, or a container of another project).
+                Err(e) if matches!(e.status_code(), Some(403 | 409)) => {
+                    printer.warn(format!("network `{net}` kept: it is still in use"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if self.opts.volumes {
+            for vol in engine.project_volumes(name).await? {
+                engine.remove_volume(&vol).await?;
+                printer.status("Removed", format!("volume `{vol}`"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The anonymous volumes of `containers`, each once.
+async fn anonymous_volumes(
+    engine: &Engine,
+    containers: &[ContainerInfo],
+) -> anyhow::Result<Vec<String>> {
+    let mut anonymous: Vec<String> = Vec::new();
+    for c in containers {
+        for (volume, _) in engine.anonymous_volumes(&c.name).await? {
+            if !anonymous.contains(&volume) {
+                anonymous.push(volume);
+            }
         }
     }
-    if opts.volumes {
-        for vol in engine.project_volumes(name).await? {
-            engine.remove_volume(&vol).await?;
-            printer.status("Removed", format!("volume `{vol}`"));
-        }
-    }
-    Ok(())
+    Ok(anonymous)
 }

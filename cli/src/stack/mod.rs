@@ -5,73 +5,33 @@
 
 mod database;
 mod down;
-mod files;
+mod file_objects;
+mod levels;
 mod lock;
+mod logs;
 mod oneoff;
 mod ports;
 mod prefetch;
+mod select;
+mod start_stop;
 mod up;
 mod wait;
 
 pub(crate) use database::{ServiceRunner, exec_in_service, published_url};
 pub(crate) use down::{DownOptions, down};
+pub(crate) use levels::{start_levels, stop_levels};
 pub(crate) use lock::ProjectLock;
+pub(crate) use logs::{LogLine, LogOptions, log_lines};
 pub(crate) use oneoff::run_oneoff;
 pub(crate) use prefetch::{PrefetchOptions, prefetch};
+pub(crate) use select::{
+    check_services, load_project, print_notes, project_name_and_model, running_container,
+    selected_containers, service_containers,
+};
+pub(crate) use start_stop::{start_containers, stop_containers};
 pub(crate) use up::{PullPolicy, ReadyHook, UpOptions, up};
 
 use crate::compose::Project;
-use crate::docker::{ContainerInfo, Engine};
-
-/// The project's service containers (not one-offs), running or not.
-pub(crate) async fn service_containers(
-    engine: &Engine,
-    project: &str,
-) -> anyhow::Result<Vec<ContainerInfo>> {
-    let mut list: Vec<ContainerInfo> = engine
-        .project_containers(project, true)
-        .await?
-        .into_iter()
-        .filter(|c| !c.oneoff)
-        .collect();
-    list.sort_by(|a, b| (&a.service, a.number).cmp(&(&b.service, b.number)));
-    Ok(list)
-}
-
-/// The running container of a service (number 1 first), for `exec`, `db`, and friends.
-pub(crate) async fn running_container(
-    engine: &Engine,
-    project: &str,
-    service: &str,
-) -> anyhow::Result<Option<ContainerInfo>> {
-    Ok(service_containers(engine, project)
-        .await?
-        .into_iter()
-        .find(|c| c.service == service && c.state == crate::docker::ContainerState::Running))
-}
-
-/// Services in reverse start order (dependents first), grouped by level; services that
-/// have containers but are no longer in the model come first.
-pub(crate) fn stop_levels(project: Option<&Project>, services: &[String]) -> Vec<Vec<String>> {
-    let mut levels: Vec<Vec<String>> = match project.and_then(|p| p.start_levels(&[]).ok()) {
-        Some(mut l) => {
-            l.reverse();
-            l
-        }
-        None => Vec::new(),
-    };
-    let known: Vec<String> = levels.iter().flatten().cloned().collect();
-    let orphans: Vec<String> = services
-        .iter()
-        .filter(|s| !known.contains(s))
-        .cloned()
-        .collect();
-    if !orphans.is_empty() {
-        levels.insert(0, orphans);
-    }
-    levels.retain(|l| !l.is_empty());
-    levels
-}
 
 /// What to send the engine to build service `name`'s image. `pull`: `Some(true)` always
 /// refreshes base images, `Some(false)` never does (offline, whatever `build.pull` says),

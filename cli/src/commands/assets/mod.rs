@@ -1,5 +1,5 @@
 //! `devenv vendor …`: one file per subcommand beside this one. Each turns its arguments into
-//! options and calls `crate::vendor`.
+//! options and calls `crate::assets`.
 
 pub(crate) mod add;
 pub(crate) mod outdated;

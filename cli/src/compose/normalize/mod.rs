@@ -2,9 +2,9 @@
 //! syntax expanded, every path made absolute. Errors carry the file and line of the key.
 
 mod deploy;
+mod document;
 mod ports;
 mod service;
-mod top;
 mod volumes;
 
 use std::path::{Component, Path, PathBuf};
@@ -18,8 +18,8 @@ use super::interpolate::Env;
 use super::shellwords;
 use super::yaml::find_line_depth;
 
+pub(super) use document::document;
 pub(super) use service::service;
-pub(super) use top::document;
 pub(super) use volumes::parse_short_volume;
 
 /// One source file's path and text (for line lookups).

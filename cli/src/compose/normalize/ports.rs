@@ -26,24 +26,7 @@ pub(super) fn parse_ports(spec: &str) -> std::result::Result<Vec<Port>, String> 
     if !matches!(protocol.as_str(), "tcp" | "udp" | "sctp") {
         return Err(bad("the protocol must be tcp, udp or sctp"));
     }
-    let (host_ip, rest) = if let Some(after) = rest.strip_prefix('[') {
-        let (ip, tail) = after
-            .split_once(']')
-            .ok_or_else(|| bad("unclosed `[` in the host IP"))?;
-        let tail = tail
-            .strip_prefix(':')
-            .ok_or_else(|| bad("expected `:` after the host IP"))?;
-        (Some(ip.to_string()), tail)
-    } else {
-        (None, rest)
-    };
-    let parts: Vec<&str> = rest.split(':').collect();
-    let (host_ip, host, container) = match (host_ip, parts.as_slice()) {
-        (None, [c]) => (None, None, *c),
-        (ip, [h, c]) => (ip, Some(*h), *c),
-        (None, [ip, h, c]) => (Some(ip.to_string()), Some(*h), *c),
-        _ => return Err(bad("expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT")),
-    };
+    let (host_ip, host, container) = split_address(rest).map_err(bad)?;
     let host_ip = host_ip.filter(|ip| !ip.is_empty());
     let (c_start, c_end) = range(container)
         .filter(|(start, _)| *start > 0)
@@ -78,6 +61,26 @@ pub(super) fn parse_ports(spec: &str) -> std::result::Result<Vec<Port>, String> 
         });
     }
     Ok(out)
+}
+
+/// `[HOST_IP:][HOST_PORT:]CONTAINER_PORT` (an IPv6 host IP in brackets) → its three parts.
+fn split_address(text: &str) -> std::result::Result<(Option<String>, Option<&str>, &str), &str> {
+    let (host_ip, rest) = if let Some(after) = text.strip_prefix('[') {
+        let (ip, tail) = after.split_once(']').ok_or("unclosed `[` in the host IP")?;
+        let tail = tail
+            .strip_prefix(':')
+            .ok_or("expected `:` after the host IP")?;
+        (Some(ip.to_string()), tail)
+    } else {
+        (None, text)
+    };
+    let parts: Vec<&str> = rest.split(':').collect();
+    match (host_ip, parts.as_slice()) {
+        (None, [c]) => Ok((None, None, *c)),
+        (ip, [h, c]) => Ok((ip, Some(*h), *c)),
+        (None, [ip, h, c]) => Ok((Some((*ip).to_string()), Some(*h), *c)),
+        _ => Err("expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT"),
+    }
 }
 
 /// `80` or `8000-8010` → (start, end).

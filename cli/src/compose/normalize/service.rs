@@ -160,110 +160,14 @@ const NETWORK_KEYS: &[&str] = &[
 /// Normalize one service definition.
 pub(crate) fn service(ctx: &mut Ctx<'_>, name: &str, v: &Value) -> Result<Service> {
     let mut s = Service::default();
-    let mut env_files: Vec<IndexMap<String, Option<String>>> = Vec::new();
-    let mut environment = IndexMap::new();
+    let mut env = Environment::default();
     if !matches!(v, Value::Mapping(_) | Value::Null) {
         return Err(ctx.expected("a mapping of service options", v));
     }
     for (key, val) in ctx.entries(v)? {
-        ctx.at(&key, |c| {
-            match key.as_str() {
-                "image" => s.image = c.opt_string(val)?,
-                "build" => s.build = Some(build(c, val)?),
-                "command" => s.command = c.command(val)?,
-                "entrypoint" => s.entrypoint = c.command(val)?,
-                "environment" => environment = c.opt_map(val)?,
-                "env_file" => env_files = env_file(c, val)?,
-                "ports" => s.ports = c.ports(val)?,
-                "expose" => s.expose = c.expose(val)?,
-                "volumes" => s.volumes = c.service_volumes(val)?,
-                "volumes_from" => s.volumes_from = c.strings(val, false)?,
-                "tmpfs" => s.tmpfs = c.strings(val, true)?,
-                "networks" => s.networks = networks(c, val)?,
-                "network_mode" => s.network_mode = c.opt_string(val)?,
-                "depends_on" => s.depends_on = depends_on(c, val)?,
-                "links" => s.links = c.strings(val, false)?,
-                "healthcheck" => s.healthcheck = Some(healthcheck(c, val)?),
-                "restart" => s.restart = restart(c, val)?,
-                "labels" => s.labels = c.string_map(val)?,
-                "annotations" => s.annotations = c.string_map(val)?,
-                "working_dir" => s.working_dir = c.opt_string(val)?,
-                "user" => s.user = c.opt_string(val)?,
-                "hostname" => s.hostname = c.opt_string(val)?,
-                "domainname" => s.domainname = c.opt_string(val)?,
-                "container_name" => s.container_name = c.opt_string(val)?,
-                "stop_signal" => s.stop_signal = c.opt_string(val)?,
-                "stop_grace_period" => s.stop_grace_period = Some(c.duration(val)?),
-                "init" => s.init = Some(c.bool(val)?),
-                "cap_add" => s.cap_add = c.strings(val, false)?,
-                "cap_drop" => s.cap_drop = c.strings(val, false)?,
-                "extra_hosts" => s.extra_hosts = extra_hosts(c, val)?,
-                "secrets" => s.secrets = file_refs(c, val)?,
-                "configs" => s.configs = file_refs(c, val)?,
-                "platform" => s.platform = c.opt_string(val)?,
-                "stdin_open" => s.stdin_open = c.bool(val)?,
-                "tty" => s.tty = c.bool(val)?,
-                "sysctls" => s.sysctls = c.string_map(val)?,
-                "ulimits" => s.ulimits = ulimits(c, val)?,
-                "runtime" => s.runtime = c.opt_string(val)?,
-                "profiles" => s.profiles = c.strings(val, false)?,
-                "pull_policy" => s.pull_policy = pull_policy(c, val)?,
-                "privileged" => s.privileged = c.bool(val)?,
-                "read_only" => s.read_only = c.bool(val)?,
-                "shm_size" => s.shm_size = Some(c.bytes(val)?),
-                "mem_limit" => s.mem_limit = Some(c.bytes(val)?),
-                "mem_reservation" => s.mem_reservation = Some(c.bytes(val)?),
-                "memswap_limit" => {
-                    s.memswap_limit = Some(match c.int(val) {
-                        Ok(n) => n,
-                        Err(_) => i64::try_from(c.bytes(val)?).unwrap_or(i64::MAX),
-                    });
-                }
-                "cpus" => s.cpus = Some(c.float(val)?),
-                "cpu_shares" => s.cpu_shares = Some(c.int(val)?),
-                "pids_limit" => s.pids_limit = Some(c.int(val)?),
-                "dns" => s.dns = c.strings(val, true)?,
-                "dns_search" => s.dns_search = c.strings(val, true)?,
-                "dns_opt" => s.dns_opt = c.strings(val, false)?,
-                "devices" => s.devices = devices(c, val)?,
-                "security_opt" => s.security_opt = c.strings(val, false)?,
-                "group_add" => s.group_add = c.strings(val, false)?,
-                "ipc" => s.ipc = c.opt_string(val)?,
-                "pid" => s.pid = c.opt_string(val)?,
-                "userns_mode" => s.userns_mode = c.opt_string(val)?,
-                "mac_address" => s.mac_address = c.opt_string(val)?,
-                "logging" => s.logging = Some(logging(c, val)?),
-                "extends" => {
-                    // Resolved before normalization; reaching here means it was left in.
-                    return Err(c.err("`extends` could not be resolved"));
-                }
-                "deploy" => c.note(format!(
-                    "service `{name}`: `deploy` is Swarm-only and was ignored"
-                )),
-                k if SERVICE_IGNORED.contains(&k) => c.note(format!(
-                    "service `{name}`: `{k}` is not supported by devenv and was ignored"
-                )),
-                _ => {
-                    let mut known = SERVICE_KEYS.to_vec();
-                    known.extend_from_slice(SERVICE_IGNORED);
-                    return Err(c.unknown_key_here(&known));
-                }
-            }
-            Ok(())
-        })?;
+        ctx.at(&key, |c| service_key(c, name, &mut s, &mut env, &key, val))?;
     }
-    // env_file contents first, `environment` wins; bare keys come from the environment.
-    let mut merged: IndexMap<String, Option<String>> = IndexMap::new();
-    for file in env_files {
-        merged.extend(file);
-    }
-    merged.extend(environment);
-    for (key, value) in &mut merged {
-        if value.is_none() {
-            *value = ctx.env.get(key).cloned();
-        }
-    }
-    s.environment = merged;
+    s.environment = env.resolve(ctx);
     if s.network_mode.is_some() && !s.networks.is_empty() {
         return Err(ctx.at("network_mode", |c| {
             Ok(c.err(format!(
@@ -274,6 +178,165 @@ pub(crate) fn service(ctx: &mut Ctx<'_>, name: &str, v: &Value) -> Result<Servic
     Ok(s)
 }
 
+/// A service's `env_file` contents and `environment`, resolved once every key is read.
+#[derive(Default)]
+struct Environment {
+    files: Vec<IndexMap<String, Option<String>>>,
+    environment: IndexMap<String, Option<String>>,
+}
+
+impl Environment {
+    /// env_file contents first, `environment` wins; bare keys come from the environment.
+    fn resolve(self, ctx: &Ctx<'_>) -> IndexMap<String, Option<String>> {
+        let mut merged: IndexMap<String, Option<String>> = IndexMap::new();
+        for file in self.files {
+            merged.extend(file);
+        }
+        merged.extend(self.environment);
+        for (key, value) in &mut merged {
+            if value.is_none() {
+                *value = ctx.env.get(key).cloned();
+            }
+        }
+        merged
+    }
+}
+
+/// One key of service `name`: normalized into `s` (or `env`), noted when ignored, rejected
+/// when unknown.
+fn service_key(
+    c: &mut Ctx<'_>,
+    name: &str,
+    s: &mut Service,
+    env: &mut Environment,
+    key: &str,
+    val: &Value,
+) -> Result<()> {
+    match key {
+        "environment" => env.environment = c.opt_map(val)?,
+        "env_file" => env.files = env_file(c, val)?,
+        "extends" => {
+            // Resolved before normalization; reaching here means it was left in.
+            return Err(c.err("`extends` could not be resolved"));
+        }
+        "deploy" => c.note(format!(
+            "service `{name}`: `deploy` is Swarm-only and was ignored"
+        )),
+        _ if container_key(c, s, key, val)?
+            || network_key(c, s, key, val)?
+            || storage_key(c, s, key, val)?
+            || limits_key(c, s, key, val)? => {}
+        k if SERVICE_IGNORED.contains(&k) => c.note(format!(
+            "service `{name}`: `{k}` is not supported by devenv and was ignored"
+        )),
+        _ => {
+            let mut known = SERVICE_KEYS.to_vec();
+            known.extend_from_slice(SERVICE_IGNORED);
+            return Err(c.unknown_key_here(&known));
+        }
+    }
+    Ok(())
+}
+
+/// What the container runs and how: image, command, identity, lifecycle, health, labels,
+/// start order;
+/// `Ok(false)` when `key` is not one of them.
+fn container_key(c: &mut Ctx<'_>, s: &mut Service, key: &str, val: &Value) -> Result<bool> {
+    match key {
+        "image" => s.image = c.opt_string(val)?,
+        "build" => s.build = Some(build(c, val)?),
+        "command" => s.command = c.command(val)?,
+        "entrypoint" => s.entrypoint = c.command(val)?,
+        "working_dir" => s.working_dir = c.opt_string(val)?,
+        "user" => s.user = c.opt_string(val)?,
+        "hostname" => s.hostname = c.opt_string(val)?,
+        "domainname" => s.domainname = c.opt_string(val)?,
+        "container_name" => s.container_name = c.opt_string(val)?,
+        "stop_signal" => s.stop_signal = c.opt_string(val)?,
+        "stop_grace_period" => s.stop_grace_period = Some(c.duration(val)?),
+        "init" => s.init = Some(c.bool(val)?),
+        "platform" => s.platform = c.opt_string(val)?,
+        "stdin_open" => s.stdin_open = c.bool(val)?,
+        "tty" => s.tty = c.bool(val)?,
+        "runtime" => s.runtime = c.opt_string(val)?,
+        "profiles" => s.profiles = c.strings(val, false)?,
+        "pull_policy" => s.pull_policy = pull_policy(c, val)?,
+        "restart" => s.restart = restart(c, val)?,
+        "healthcheck" => s.healthcheck = Some(healthcheck(c, val)?),
+        "labels" => s.labels = c.string_map(val)?,
+        "annotations" => s.annotations = c.string_map(val)?,
+        "logging" => s.logging = Some(logging(c, val)?),
+        "depends_on" => s.depends_on = depends_on(c, val)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Ports and networking: published and exposed ports, networks, links, DNS, hosts;
+/// `Ok(false)` when `key` is not one of them.
+fn network_key(c: &mut Ctx<'_>, s: &mut Service, key: &str, val: &Value) -> Result<bool> {
+    match key {
+        "ports" => s.ports = c.ports(val)?,
+        "expose" => s.expose = c.expose(val)?,
+        "networks" => s.networks = networks(c, val)?,
+        "network_mode" => s.network_mode = c.opt_string(val)?,
+        "links" => s.links = c.strings(val, false)?,
+        "extra_hosts" => s.extra_hosts = extra_hosts(c, val)?,
+        "dns" => s.dns = c.strings(val, true)?,
+        "dns_search" => s.dns_search = c.strings(val, true)?,
+        "dns_opt" => s.dns_opt = c.strings(val, false)?,
+        "mac_address" => s.mac_address = c.opt_string(val)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Storage and files: volumes, tmpfs, secrets, configs, devices;
+/// `Ok(false)` when `key` is not one of them.
+fn storage_key(c: &mut Ctx<'_>, s: &mut Service, key: &str, val: &Value) -> Result<bool> {
+    match key {
+        "volumes" => s.volumes = c.service_volumes(val)?,
+        "volumes_from" => s.volumes_from = c.strings(val, false)?,
+        "tmpfs" => s.tmpfs = c.strings(val, true)?,
+        "secrets" => s.secrets = file_refs(c, val)?,
+        "configs" => s.configs = file_refs(c, val)?,
+        "devices" => s.devices = devices(c, val)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Resource limits and privileges: memory, CPU, pids, capabilities, namespaces;
+/// `Ok(false)` when `key` is not one of them.
+fn limits_key(c: &mut Ctx<'_>, s: &mut Service, key: &str, val: &Value) -> Result<bool> {
+    match key {
+        "privileged" => s.privileged = c.bool(val)?,
+        "read_only" => s.read_only = c.bool(val)?,
+        "cap_add" => s.cap_add = c.strings(val, false)?,
+        "cap_drop" => s.cap_drop = c.strings(val, false)?,
+        "sysctls" => s.sysctls = c.string_map(val)?,
+        "ulimits" => s.ulimits = ulimits(c, val)?,
+        "shm_size" => s.shm_size = Some(c.bytes(val)?),
+        "mem_limit" => s.mem_limit = Some(c.bytes(val)?),
+        "mem_reservation" => s.mem_reservation = Some(c.bytes(val)?),
+        "memswap_limit" => {
+            s.memswap_limit = Some(match c.int(val) {
+                Ok(n) => n,
+                Err(_) => i64::try_from(c.bytes(val)?).unwrap_or(i64::MAX),
+            });
+        }
+        "cpus" => s.cpus = Some(c.float(val)?),
+        "cpu_shares" => s.cpu_shares = Some(c.int(val)?),
+        "pids_limit" => s.pids_limit = Some(c.int(val)?),
+        "security_opt" => s.security_opt = c.strings(val, false)?,
+        "group_add" => s.group_add = c.strings(val, false)?,
+        "ipc" => s.ipc = c.opt_string(val)?,
+        "pid" => s.pid = c.opt_string(val)?,
+        "userns_mode" => s.userns_mode = c.opt_string(val)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
 fn build(c: &mut Ctx<'_>, v: &Value) -> Result<BuildConfig> {
     let mut b = BuildConfig {
         dockerfile: "Dockerfile".into(),

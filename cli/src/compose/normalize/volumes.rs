@@ -134,71 +134,14 @@ impl Ctx<'_> {
         for (key, val) in self.entries(v)? {
             self.at(&key, |c| {
                 match key.as_str() {
-                    "type" => {
-                        let t = c.string(val)?;
-                        if !matches!(
-                            t.as_str(),
-                            "volume" | "bind" | "tmpfs" | "npipe" | "cluster" | "image"
-                        ) {
-                            return Err(
-                                c.err(format!("volume type `{t}` must be volume, bind or tmpfs"))
-                            );
-                        }
-                        kind = Some(t);
-                    }
+                    "type" => kind = Some(volume_type(c, val)?),
                     "source" => vol.source = c.opt_string(val)?.filter(|s| !s.is_empty()),
                     "target" => vol.target = c.string(val)?,
                     "read_only" => vol.read_only = c.bool(val)?,
                     "consistency" => vol.consistency = c.opt_string(val)?,
-                    "bind" => {
-                        let mut b = BindOptions::default();
-                        for (k, x) in c.entries(val)? {
-                            c.at(&k, |c| {
-                                match k.as_str() {
-                                    "propagation" => b.propagation = c.opt_string(x)?,
-                                    "create_host_path" => b.create_host_path = c.bool(x)?,
-                                    "selinux" => b.selinux = c.opt_string(x)?,
-                                    _ => {
-                                        return Err(c.unknown_key_here(&[
-                                            "propagation",
-                                            "create_host_path",
-                                            "selinux",
-                                        ]));
-                                    }
-                                }
-                                Ok(())
-                            })?;
-                        }
-                        vol.bind = Some(b);
-                    }
-                    "volume" => {
-                        let mut o = VolumeOptions::default();
-                        for (k, x) in c.entries(val)? {
-                            c.at(&k, |c| {
-                                match k.as_str() {
-                                    "nocopy" => o.nocopy = c.bool(x)?,
-                                    "subpath" => o.subpath = c.opt_string(x)?,
-                                    _ => return Err(c.unknown_key_here(&["nocopy", "subpath"])),
-                                }
-                                Ok(())
-                            })?;
-                        }
-                        vol.volume = Some(o);
-                    }
-                    "tmpfs" => {
-                        let mut o = TmpfsOptions::default();
-                        for (k, x) in c.entries(val)? {
-                            c.at(&k, |c| {
-                                match k.as_str() {
-                                    "size" => o.size = Some(c.bytes(x)?),
-                                    "mode" => o.mode = Some(c.file_mode(x)?),
-                                    _ => return Err(c.unknown_key_here(&["size", "mode"])),
-                                }
-                                Ok(())
-                            })?;
-                        }
-                        vol.tmpfs = Some(o);
-                    }
+                    "bind" => vol.bind = Some(bind_options(c, val)?),
+                    "volume" => vol.volume = Some(volume_options(c, val)?),
+                    "tmpfs" => vol.tmpfs = Some(tmpfs_options(c, val)?),
                     _ => return Err(c.unknown_key_here(VOLUME_KEYS)),
                 }
                 Ok(())
@@ -243,6 +186,70 @@ impl Ctx<'_> {
             .filter(|m| *m <= 0o7777)
             .ok_or_else(|| self.err(format!("`{text}` is not a file mode (e.g. 0440)")))
     }
+}
+
+/// A long-syntax `type:`.
+fn volume_type(c: &Ctx<'_>, val: &Value) -> Result<String> {
+    let t = c.string(val)?;
+    if !matches!(
+        t.as_str(),
+        "volume" | "bind" | "tmpfs" | "npipe" | "cluster" | "image"
+    ) {
+        return Err(c.err(format!("volume type `{t}` must be volume, bind or tmpfs")));
+    }
+    Ok(t)
+}
+
+fn bind_options(c: &mut Ctx<'_>, val: &Value) -> Result<BindOptions> {
+    let mut b = BindOptions::default();
+    for (k, x) in c.entries(val)? {
+        c.at(&k, |c| {
+            match k.as_str() {
+                "propagation" => b.propagation = c.opt_string(x)?,
+                "create_host_path" => b.create_host_path = c.bool(x)?,
+                "selinux" => b.selinux = c.opt_string(x)?,
+                _ => {
+                    return Err(c.unknown_key_here(&[
+                        "propagation",
+                        "create_host_path",
+                        "selinux",
+                    ]));
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(b)
+}
+
+fn volume_options(c: &mut Ctx<'_>, val: &Value) -> Result<VolumeOptions> {
+    let mut o = VolumeOptions::default();
+    for (k, x) in c.entries(val)? {
+        c.at(&k, |c| {
+            match k.as_str() {
+                "nocopy" => o.nocopy = c.bool(x)?,
+                "subpath" => o.subpath = c.opt_string(x)?,
+                _ => return Err(c.unknown_key_here(&["nocopy", "subpath"])),
+            }
+            Ok(())
+        })?;
+    }
+    Ok(o)
+}
+
+fn tmpfs_options(c: &mut Ctx<'_>, val: &Value) -> Result<TmpfsOptions> {
+    let mut o = TmpfsOptions::default();
+    for (k, x) in c.entries(val)? {
+        c.at(&k, |c| {
+            match k.as_str() {
+                "size" => o.size = Some(c.bytes(x)?),
+                "mode" => o.mode = Some(c.file_mode(x)?),
+                _ => return Err(c.unknown_key_here(&["size", "mode"])),
+            }
+            Ok(())
+        })?;
+    }
+    Ok(o)
 }
 
 fn check_volume_name(name: &str) -> std::result::Result<(), String> {

@@ -1,5 +1,6 @@
-//! The top level of one compose document: `name`, `services`, `networks`, `volumes`,
-//! `secrets`, `configs`; `version` noted as obsolete, `x-` ignored, anything else rejected.
+//! One compose document (a file, or several merged): its top-level keys (`name`, `services`,
+//! `version` noted as obsolete, anything else rejected) and the project-wide objects it
+//! declares: networks (with IPAM), volumes, secrets and configs.
 
 use indexmap::IndexMap;
 use serde_yaml_ng::Value;
@@ -275,6 +276,13 @@ fn file_object(
             Ok(())
         })?;
     }
+    check_one_source(c, key, section, &f)?;
+    f.name = Some(engine_name(key, explicit_name, f.external, project));
+    Ok(f)
+}
+
+/// A secret or config comes from exactly one of `file`, `environment`, `content`, `external`.
+fn check_one_source(c: &Ctx<'_>, key: &str, section: &str, f: &FileObject) -> Result<()> {
     let sources = [
         f.file.is_some(),
         f.environment.is_some(),
@@ -283,23 +291,17 @@ fn file_object(
     ];
     let kind = &section[..section.len() - 1];
     match sources.iter().filter(|b| **b).count() {
-        1 => {}
-        0 => {
-            return Err(c.err(format!(
-                "{kind} `{key}` needs one of `file`, `environment`{} or `external`",
-                if section == "configs" {
-                    ", `content`"
-                } else {
-                    ""
-                }
-            )));
-        }
-        _ => {
-            return Err(c.err(format!(
-                "{kind} `{key}` may have only one of `file`, `environment`, `content`, `external`"
-            )));
-        }
+        1 => Ok(()),
+        0 => Err(c.err(format!(
+            "{kind} `{key}` needs one of `file`, `environment`{} or `external`",
+            if section == "configs" {
+                ", `content`"
+            } else {
+                ""
+            }
+        ))),
+        _ => Err(c.err(format!(
+            "{kind} `{key}` may have only one of `file`, `environment`, `content`, `external`"
+        ))),
     }
-    f.name = Some(engine_name(key, explicit_name, f.external, project));
-    Ok(f)
 }

@@ -1,5 +1,6 @@
-//! Secrets and configs that are not files (`environment:` secrets, `content:` configs):
-//! written under a per-project state folder so they can be bind-mounted like file-based ones.
+//! Secrets and configs (the model's `FileObject`s) that are not files (`environment:` secrets,
+//! `content:` configs): written under a per-project state folder so they can be bind-mounted
+//! like file-based ones.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
