@@ -1,8 +1,10 @@
 //! From parsed YAML `Value`s to the typed model, strictly: every key checked, every short
 //! syntax expanded, every path made absolute. Errors carry the file and line of the key.
 
+mod consistency;
 mod deploy;
 mod document;
+mod environment;
 mod ports;
 mod service;
 mod volumes;
@@ -20,7 +22,7 @@ use super::yaml::find_line_depth;
 
 pub(super) use document::document;
 pub(super) use service::service;
-pub(super) use volumes::parse_short_volume;
+pub(super) use volumes::short_volume_target;
 
 /// One source file's path and text (for line lookups).
 #[derive(Debug, Clone)]
@@ -336,7 +338,7 @@ impl<'a> Ctx<'a> {
     /// path written absolute is kept as written (`/etc/pihole/`); the others are joined to the
     /// working directory and cleaned.
     pub(super) fn host_path(&self, raw: &str) -> PathBuf {
-        if raw.starts_with('/') {
+        if raw.starts_with('/') || super::paths::is_windows_absolute(raw) {
             return PathBuf::from(raw);
         }
         absolute(self.working_dir, raw, self.env)
