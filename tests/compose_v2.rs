@@ -545,3 +545,262 @@ fn compose_up_then_devenv_up_recreates_nothing() {
     );
     out.assert_stderr_lacks("Recreated");
 }
+
+/// The docker CLI as an independent witness; fails the test when it fails.
+fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("run docker");
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What shapes a container, from `docker inspect`, with the project's name taken out.
+fn shape(container: &str, project: &str) -> Value {
+    let raw: Value = serde_json::from_str(&docker(&["inspect", container])).expect("inspect JSON");
+    let c = &raw[0];
+    let sorted = |v: &Value| {
+        let mut items: Vec<String> = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| x.to_string().replace(project, "P"))
+            .collect();
+        items.sort();
+        items
+    };
+    let host = &c["HostConfig"];
+    serde_json::json!({
+        "cmd": c["Config"]["Cmd"],
+        "entrypoint": c["Config"]["Entrypoint"],
+        "env": sorted(&c["Config"]["Env"]),
+        "user": c["Config"]["User"],
+        "working_dir": c["Config"]["WorkingDir"],
+        "healthcheck": c["Config"]["Healthcheck"],
+        "stop_signal": c["Config"]["StopSignal"],
+        "mounts": sorted(&c["Mounts"].as_array().into_iter().flatten()
+            .map(|m| serde_json::json!([m["Type"], m["Destination"], m["RW"]]))
+            .collect::<Value>()),
+        "memory": host["Memory"],
+        "memory_reservation": host["MemoryReservation"],
+        "nano_cpus": host["NanoCpus"],
+        "pids_limit": host["PidsLimit"],
+        "restart": host["RestartPolicy"],
+        "device_cgroup_rules": host["DeviceCgroupRules"],
+        "devices": host["Devices"],
+        "ulimits": sorted(&host["Ulimits"]),
+        "cap_add": host["CapAdd"],
+        "privileged": host["Privileged"],
+        "readonly": host["ReadonlyRootfs"],
+        "shm_size": host["ShmSize"],
+        "tmpfs": host["Tmpfs"],
+        "init": host["Init"],
+        "extra_hosts": sorted(&host["ExtraHosts"]),
+        "dns": host["Dns"],
+        "sysctls": host["Sysctls"],
+        "ports": host["PortBindings"],
+        "security_opt": host["SecurityOpt"],
+    })
+}
+
+#[test]
+#[ignore = "needs Docker Compose v2 and Docker: cargo test -- --include-ignored (as .ci/run does)"]
+fn containers_are_configured_as_compose_configures_them() {
+    let stack = format!(
+        r#"services:
+  app:
+    image: {BUSYBOX}
+    command: sleep 3600
+    user: "1000"
+    working_dir: /tmp
+    environment: {{A: "1", PRICE: "$5"}}
+    deploy:
+      resources:
+        limits: {{cpus: '0.5', memory: 64M, pids: 50}}
+        reservations: {{memory: 32M}}
+      restart_policy: {{condition: on-failure, max_attempts: 3}}
+    device_cgroup_rules: ["c 1:3 mr"]
+    devices: ["/dev/null:/dev/mynull"]
+    ulimits: {{nofile: 1024, nproc: {{soft: 100, hard: 200}}}}
+    cap_add: [NET_ADMIN]
+    init: true
+    shm_size: 64m
+    tmpfs: [/run]
+    extra_hosts: ["db.example:10.0.0.2"]
+    sysctls: {{net.core.somaxconn: "1024"}}
+    ports: ["127.0.0.1::8080"]
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 5s
+    volumes:
+      - data:/data/:z
+      - ./conf/:/etc/app/:ro
+    stop_signal: SIGTERM
+    stop_grace_period: 1s
+volumes:
+  data:
+"#
+    );
+    let ours = stack_ctx(&stack);
+    let theirs = stack_ctx(&stack);
+    let _down = (Down(&ours), Down(&theirs));
+    ours.devenv_p(&["up", "--pull", "never"]).success();
+    compose(&theirs, &["up", "-d", "--pull", "never"]).success();
+    let a = shape(&format!("{}-app-1", ours.project), &ours.project);
+    let b = shape(&format!("{}-app-1", theirs.project), &theirs.project);
+    assert_eq!(
+        a,
+        b,
+        "devenv's container differs from compose's\n--- devenv\n{}\n--- compose\n{}",
+        serde_json::to_string_pretty(&a).unwrap_or_default(),
+        serde_json::to_string_pretty(&b).unwrap_or_default()
+    );
+    // The limits did reach the engine (so the comparison is not between two empty shapes).
+    assert_eq!(a["memory"], 64 << 20);
+    assert_eq!(a["pids_limit"], 50);
+    assert_eq!(a["restart"]["Name"], "on-failure");
+}
+
+fn stack_ctx(compose_yaml: &str) -> TestContext {
+    let ctx = stack(compose_yaml);
+    std::fs::create_dir_all(ctx.join("conf")).expect("mkdir conf");
+    ctx
+}
+
+#[test]
+#[ignore = "needs Docker: cargo test -- --include-ignored (as .ci/run does)"]
+fn scaled_services_run_numbered_containers() {
+    let ctx = stack(&format!(
+        "services:\n  worker:\n    image: {BUSYBOX}\n    command: sleep 3600\n    stop_grace_period: 1s\n    deploy:\n      replicas: 2\n"
+    ));
+    let _down = Down(&ctx);
+    ctx.devenv_p(&["up", "--pull", "never"]).success();
+    let names = |ctx: &TestContext| -> Vec<String> {
+        container_ids(ctx).into_iter().map(|(n, _)| n).collect()
+    };
+    let p = &ctx.project;
+    assert_eq!(
+        names(&ctx),
+        [format!("{p}-worker-1"), format!("{p}-worker-2")]
+    );
+    let up = ctx
+        .devenv_p(&["up", "--pull", "never", "--scale", "worker=3"])
+        .success();
+    up.assert_stderr_contains(&format!("Started `{p}-worker-3`"));
+    up.assert_stderr_contains("(1 services, 3 containers)");
+    let host = ctx
+        .devenv_p(&["exec", "-T", "--index", "3", "worker", "--", "hostname"])
+        .success();
+    let id3 = container_ids(&ctx)
+        .into_iter()
+        .find(|(n, _)| n.ends_with("-worker-3"))
+        .map(|(_, id)| id)
+        .unwrap_or_default();
+    assert!(
+        !id3.is_empty() && id3.starts_with(host.stdout.trim()),
+        "exec --index 3 ran in {} not {id3}",
+        host.stdout
+    );
+    let ps = ctx.devenv_p(&["ps"]).success();
+    ps.assert_stdout_contains(&format!("{p}-worker-3"));
+    let down = ctx
+        .devenv_p(&["up", "--pull", "never", "--scale", "worker=1"])
+        .success();
+    down.assert_stderr_contains(&format!("Removed `{p}-worker-3`"));
+    assert_eq!(names(&ctx), [format!("{p}-worker-1")]);
+    ctx.devenv_p(&["down", "--timeout", "0"]).success();
+    assert!(names(&ctx).is_empty());
+}
+
+#[test]
+#[ignore = "needs Docker: cargo test -- --include-ignored (as .ci/run does)"]
+fn attach_false_is_left_out_of_logs_until_named() {
+    let ctx = stack(&format!(
+        r#"services:
+  loud:
+    image: {BUSYBOX}
+    command: ["sh", "-c", "echo from-loud; exec sleep 3600"]
+    stop_grace_period: 1s
+  quiet:
+    image: {BUSYBOX}
+    attach: false
+    command: ["sh", "-c", "echo from-quiet; exec sleep 3600"]
+    stop_grace_period: 1s
+"#
+    ));
+    let _down = Down(&ctx);
+    ctx.devenv_p(&["up", "--pull", "never"]).success();
+    // The containers print at once; give the engine's log a moment.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut all = ctx.devenv_p(&["logs"]).success();
+    while !all.stdout.contains("from-loud") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        all = ctx.devenv_p(&["logs"]).success();
+    }
+    all.assert_stdout_contains("from-loud");
+    all.assert_stdout_lacks("from-quiet");
+    let named = ctx.devenv_p(&["logs", "quiet"]).success();
+    named.assert_stdout_contains("from-quiet");
+}
+
+#[test]
+#[ignore = "needs Docker: cargo test -- --include-ignored (as .ci/run does)"]
+fn a_container_from_another_compose_version_is_compared_before_it_is_recreated() {
+    let compose_yaml = |cmd: &str| {
+        format!(
+            "services:\n  app:\n    image: {BUSYBOX}\n    command: {cmd}\n    environment: [A=1]\n    stop_grace_period: 1s\n"
+        )
+    };
+    let ctx = stack(&compose_yaml("sleep 3600"));
+    let _down = Down(&ctx);
+    ctx.devenv_p(&["up", "--pull", "never"]).success();
+    // Replace the container by one another Compose release made: same shape, a hash
+    // devenv cannot reproduce.
+    let p = &ctx.project;
+    let name = format!("{p}-app-1");
+    let image = docker(&["image", "inspect", BUSYBOX, "--format", "{{.Id}}"]);
+    docker(&["rm", "-f", &name]);
+    let label = |k: &str, v: &str| format!("com.docker.compose.{k}={v}");
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        &format!("{p}_default"),
+        "-e",
+        "A=1",
+        "--label",
+        &label("project", p),
+        "--label",
+        &label("service", "app"),
+        "--label",
+        &label("container-number", "1"),
+        "--label",
+        &label("oneoff", "False"),
+        "--label",
+        &label("config-hash", "made-elsewhere"),
+        "--label",
+        &label("version", "2.20.3"),
+        "--label",
+        &label("image", image.trim()),
+        BUSYBOX,
+        "sleep",
+        "3600",
+    ]);
+    let before = container_ids(&ctx);
+    let kept = ctx.devenv_p(&["-v", "up", "--pull", "never"]).success();
+    kept.assert_stderr_contains(&format!("keeping `{name}`: made by Docker Compose 2.20.3"));
+    assert_eq!(container_ids(&ctx), before, "{}", kept.dump());
+    ctx.write("compose.yaml", compose_yaml("sleep 3601"));
+    let recreated = ctx.devenv_p(&["-v", "up", "--pull", "never"]).success();
+    recreated.assert_stderr_contains(&format!(
+        "recreating `{name}`: made by Docker Compose 2.20.3, and it differs: command"
+    ));
+    assert_ne!(container_ids(&ctx), before);
+}

@@ -211,6 +211,16 @@ fn path_text(p: &Path) -> String {
 /// One service, in `types.ServiceConfig`'s field order.
 pub(crate) fn service_value(s: &Service, env: Env) -> Value {
     let mut o = Obj::default();
+    // compose-go's field order runs through these in turn.
+    profiles_to_devices(&mut o, s);
+    dns_to_ipc(&mut o, s, env);
+    labels_to_runtime(&mut o, s);
+    scale_to_working_dir(&mut o, s);
+    o.into()
+}
+
+/// `profiles` … `devices`.
+fn profiles_to_devices(o: &mut Obj, s: &Service) {
     o.list("profiles", &s.profiles);
     o.strings("annotations", &s.annotations);
     if let Some(a) = s.attach {
@@ -253,6 +263,10 @@ pub(crate) fn service_value(s: &Service, env: Env) -> Value {
     if !s.devices.is_empty() {
         o.put("devices", s.devices.iter().map(|d| device(d)).collect());
     }
+}
+
+/// `dns` … `ipc`, with the environment `env` says.
+fn dns_to_ipc(o: &mut Obj, s: &Service, env: Env) {
     o.list("dns", &s.dns);
     o.list("dns_opt", &s.dns_opt);
     o.list("dns_search", &s.dns_search);
@@ -291,6 +305,10 @@ pub(crate) fn service_value(s: &Service, env: Env) -> Value {
         o.put("init", Value::Bool(i));
     }
     o.str("ipc", s.ipc.as_deref());
+}
+
+/// `labels` … `runtime`.
+fn labels_to_runtime(o: &mut Obj, s: &Service) {
     o.strings("labels", &s.labels);
     o.list("links", &s.links);
     if let Some(l) = &s.logging {
@@ -316,6 +334,10 @@ pub(crate) fn service_value(s: &Service, env: Env) -> Value {
     o.flag("read_only", s.read_only);
     o.str("restart", s.restart.as_deref());
     o.str("runtime", s.runtime.as_deref());
+}
+
+/// `scale` … `working_dir`.
+fn scale_to_working_dir(o: &mut Obj, s: &Service) {
     if let Some(n) = s.scale {
         o.put("scale", Value::from(n));
     }
@@ -352,7 +374,6 @@ pub(crate) fn service_value(s: &Service, env: Env) -> Value {
     }
     o.list("volumes_from", &s.volumes_from);
     o.str("working_dir", s.working_dir.as_deref());
-    o.into()
 }
 
 fn build(b: &BuildConfig) -> Value {

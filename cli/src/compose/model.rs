@@ -201,6 +201,10 @@ pub(crate) struct Service {
     pub scale: Option<u32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
+    /// Keys compose knows that devenv accepted but does not model: compose's config hash of
+    /// such a service differs from devenv's.
+    #[serde(skip)]
+    pub ignored_keys: Vec<String>,
 }
 
 impl Service {

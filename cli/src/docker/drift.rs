@@ -1,5 +1,6 @@
 //! Whether an existing container already is what a plan would create, compared by what shapes
-//! it: image, command, entrypoint, environment, mounts, ports, networks and labels. For
+//! it: image, command, entrypoint, environment, mounts, ports, networks, labels, user, working
+//! folder, restart policy, resource limits and healthcheck. For
 //! containers whose config hash devenv cannot reproduce (made by another Compose version,
 //! whose hash is computed differently), so switching tools does not recreate a container
 //! that is the same in every way that matters.
@@ -102,7 +103,59 @@ fn differences(
         )),
         listed(&user_labels(config.labels.as_ref(), image.labels.as_ref())),
     );
+    let or_image = |mine: &Option<String>, image: &Option<String>| {
+        mine.clone().or_else(|| image.clone()).unwrap_or_default()
+    };
+    check(
+        "user",
+        or_image(&plan.body.user, &image.user),
+        config.user.clone().unwrap_or_default(),
+    );
+    check(
+        "working folder",
+        or_image(&plan.body.working_dir, &image.working_dir),
+        config.working_dir.clone().unwrap_or_default(),
+    );
+    check("restart policy", restart(&want_host), restart(&host));
+    check("resources", resources(&want_host), resources(&host));
+    let image_test = image.healthcheck.as_ref().and_then(|h| h.test.clone());
+    check(
+        "healthcheck",
+        words(
+            plan.body
+                .healthcheck
+                .as_ref()
+                .and_then(|h| h.test.clone())
+                .or(image_test),
+        ),
+        words(config.healthcheck.and_then(|h| h.test)),
+    );
     out
+}
+
+/// `NAME[:COUNT]`; no policy is `no`.
+fn restart(host: &HostConfig) -> String {
+    let policy = host.restart_policy.clone().unwrap_or_default();
+    let name = policy
+        .name
+        .map(|n| n.to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "no".into());
+    match policy.maximum_retry_count.filter(|n| *n != 0) {
+        Some(n) => format!("{name}:{n}"),
+        None => name,
+    }
+}
+
+/// Memory, nano-CPUs, pids and memory reservation; unset is 0.
+fn resources(host: &HostConfig) -> String {
+    format!(
+        "memory={} cpus={} pids={} reservation={}",
+        host.memory.unwrap_or(0),
+        host.nano_cpus.unwrap_or(0),
+        host.pids_limit.filter(|p| *p > 0).unwrap_or(0),
+        host.memory_reservation.unwrap_or(0)
+    )
 }
 
 fn non_empty(v: Option<Vec<String>>) -> Option<Vec<String>> {

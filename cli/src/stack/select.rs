@@ -83,14 +83,15 @@ pub(crate) async fn selected_containers(
         .collect())
 }
 
-/// The running container of a service (number 1 first), for `exec`, `db`, and friends.
+/// The running container number `index` of a service, for `exec`, `db`, and friends.
 pub(crate) async fn running_container(
     engine: &Engine,
     project: &str,
     service: &str,
+    index: u32,
 ) -> anyhow::Result<Option<ContainerInfo>> {
     Ok(service_containers(engine, project)
         .await?
         .into_iter()
-        .find(|c| c.service == service && c.state == ContainerState::Running))
+        .find(|c| c.service == service && c.number == index && c.state == ContainerState::Running))
 }

@@ -201,9 +201,12 @@ fn service_key(
             || network_key(c, s, key, val)?
             || storage_key(c, s, key, val)?
             || limits_key(c, s, key, val)? => {}
-        k if SERVICE_IGNORED.contains(&k) => c.note(format!(
-            "service `{name}`: `{k}` is not supported by devenv and was ignored"
-        )),
+        k if SERVICE_IGNORED.contains(&k) => {
+            s.ignored_keys.push(k.to_string());
+            c.note(format!(
+                "service `{name}`: `{k}` is not supported by devenv and was ignored"
+            ));
+        }
         _ => {
             let mut known = SERVICE_KEYS.to_vec();
             known.extend_from_slice(SERVICE_IGNORED);
