@@ -91,11 +91,25 @@ impl<'a> Ctx<'a> {
                 if rest.is_empty() {
                     format!("service `{name}`")
                 } else {
-                    format!("service `{name}` ({})", rest.join("."))
+                    format!("service `{name}` ({})", dotted(rest))
                 }
             }
-            other => format!("`{}`", other.join(".")),
+            other => format!("`{}`", dotted(other)),
         }
+    }
+
+    /// Run `f` on each item of a list with `[i]` on the path, so an error points at the item's
+    /// own line.
+    pub(super) fn each_item<T>(
+        &mut self,
+        items: &[Value],
+        mut f: impl FnMut(&mut Self, &Value) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(self.at(&format!("[{i}]"), |c| f(c, item))?);
+        }
+        Ok(out)
     }
 
     /// An `Invalid` error at the current path.
@@ -108,19 +122,25 @@ impl<'a> Ctx<'a> {
 
     /// "`key` (in service `web`) must be …" at the current path.
     pub(super) fn expected(&self, what: &str, got: &Value) -> ComposeError {
-        let key = self.path.last().cloned().unwrap_or_default();
-        let ctx = if self.path.len() > 1 {
-            let mut c = Ctx {
+        // `volumes[2]`: a list item is named with its key.
+        let mut parent = self.path.clone();
+        let mut key = parent.pop().unwrap_or_default();
+        while key.starts_with('[')
+            && let Some(prev) = parent.pop()
+        {
+            key = format!("{prev}{key}");
+        }
+        let ctx = if parent.is_empty() {
+            String::new()
+        } else {
+            let c = Ctx {
                 sources: self.sources,
                 working_dir: self.working_dir,
                 env: self.env,
                 notes: Vec::new(),
-                path: self.path.clone(),
+                path: parent,
             };
-            c.path.pop();
             format!(" in {}", c.context())
-        } else {
-            String::new()
         };
         self.err(format!(
             "`{key}`{ctx} must be {what}, not {}",
@@ -343,6 +363,18 @@ impl<'a> Ctx<'a> {
         }
         absolute(self.working_dir, raw, self.env)
     }
+}
+
+/// `volumes[2].bind`: keys joined with dots, list indexes attached.
+fn dotted(path: &[String]) -> String {
+    let mut out = String::new();
+    for part in path {
+        if !out.is_empty() && !part.starts_with('[') {
+            out.push('.');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// Resolve `raw` against `base`, expanding `~`, lexically cleaned (no `.`/`..` left).

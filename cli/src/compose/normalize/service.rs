@@ -571,37 +571,37 @@ fn file_refs(c: &mut Ctx<'_>, v: &Value) -> Result<Vec<ServiceFileRef>> {
         }
         return Err(c.expected("a list", v));
     };
-    let mut out = Vec::new();
-    for item in seq {
-        if let Some(source) = scalar(item) {
-            out.push(ServiceFileRef {
-                source,
-                ..ServiceFileRef::default()
-            });
-            continue;
-        }
-        let mut r = ServiceFileRef::default();
-        for (key, val) in c.entries(item)? {
-            c.at(&key, |c| {
-                match key.as_str() {
-                    "source" => r.source = c.string(val)?,
-                    "target" => r.target = c.opt_string(val)?,
-                    "uid" => r.uid = c.opt_string(val)?,
-                    "gid" => r.gid = c.opt_string(val)?,
-                    "mode" => r.mode = Some(c.file_mode(val)?),
-                    _ => {
-                        return Err(c.unknown_key_here(&["source", "target", "uid", "gid", "mode"]));
-                    }
-                }
-                Ok(())
-            })?;
-        }
-        if r.source.is_empty() {
-            return Err(c.err("each entry needs `source`"));
-        }
-        out.push(r);
+    c.each_item(seq, file_ref)
+}
+
+/// A secret or config name, or `{source, target, uid, gid, mode}`.
+fn file_ref(c: &mut Ctx<'_>, item: &Value) -> Result<ServiceFileRef> {
+    if let Some(source) = scalar(item) {
+        return Ok(ServiceFileRef {
+            source,
+            ..ServiceFileRef::default()
+        });
     }
-    Ok(out)
+    let mut r = ServiceFileRef::default();
+    for (key, val) in c.entries(item)? {
+        c.at(&key, |c| {
+            match key.as_str() {
+                "source" => r.source = c.string(val)?,
+                "target" => r.target = c.opt_string(val)?,
+                "uid" => r.uid = c.opt_string(val)?,
+                "gid" => r.gid = c.opt_string(val)?,
+                "mode" => r.mode = Some(c.file_mode(val)?),
+                _ => {
+                    return Err(c.unknown_key_here(&["source", "target", "uid", "gid", "mode"]));
+                }
+            }
+            Ok(())
+        })?;
+    }
+    if r.source.is_empty() {
+        return Err(c.err("each entry needs `source`"));
+    }
+    Ok(r)
 }
 
 fn ulimits(c: &mut Ctx<'_>, v: &Value) -> Result<IndexMap<String, Ulimit>> {
@@ -647,44 +647,44 @@ fn devices(c: &mut Ctx<'_>, v: &Value) -> Result<Vec<String>> {
     let Value::Sequence(seq) = v else {
         return c.strings(v, false);
     };
-    let mut out = Vec::new();
-    for item in seq {
-        if let Some(s) = scalar(item) {
-            // Compose's short syntax: `HOST[:CONTAINER[:PERMISSIONS]]`, permissions `rwm`.
-            let parts: Vec<&str> = s.split(':').collect();
-            let (source, target, perms) = match parts.as_slice() {
-                [h] => (*h, *h, "rwm"),
-                [h, t] => (*h, *t, "rwm"),
-                [h, t, p] => (*h, *t, *p),
-                _ => {
-                    return Err(c.err(format!(
-                        "confusing device mapping `{s}`: use the long syntax"
-                    )));
-                }
-            };
-            let target = if target.is_empty() { source } else { target };
-            out.push(format!("{source}:{target}:{perms}"));
-            continue;
-        }
-        let (mut source, mut target, mut perms) = (String::new(), None, None);
-        for (key, val) in c.entries(item)? {
-            c.at(&key, |c| {
-                match key.as_str() {
-                    "source" => source = c.string(val)?,
-                    "target" => target = c.opt_string(val)?,
-                    "permissions" => perms = c.opt_string(val)?,
-                    _ => return Err(c.unknown_key_here(&["source", "target", "permissions"])),
-                }
-                Ok(())
-            })?;
-        }
-        let target = target.unwrap_or_else(|| source.clone());
-        out.push(match perms {
-            Some(p) => format!("{source}:{target}:{p}"),
-            None => format!("{source}:{target}"),
-        });
+    c.each_item(seq, device)
+}
+
+/// `HOST[:CONTAINER[:PERMISSIONS]]` (permissions `rwm`, as in compose) or the long form, as
+/// `HOST:CONTAINER[:PERMISSIONS]`.
+fn device(c: &mut Ctx<'_>, item: &Value) -> Result<String> {
+    if let Some(s) = scalar(item) {
+        let parts: Vec<&str> = s.split(':').collect();
+        let (source, target, perms) = match parts.as_slice() {
+            [h] => (*h, *h, "rwm"),
+            [h, t] => (*h, *t, "rwm"),
+            [h, t, p] => (*h, *t, *p),
+            _ => {
+                return Err(c.err(format!(
+                    "confusing device mapping `{s}`: use the long syntax"
+                )));
+            }
+        };
+        let target = if target.is_empty() { source } else { target };
+        return Ok(format!("{source}:{target}:{perms}"));
     }
-    Ok(out)
+    let (mut source, mut target, mut perms) = (String::new(), None, None);
+    for (key, val) in c.entries(item)? {
+        c.at(&key, |c| {
+            match key.as_str() {
+                "source" => source = c.string(val)?,
+                "target" => target = c.opt_string(val)?,
+                "permissions" => perms = c.opt_string(val)?,
+                _ => return Err(c.unknown_key_here(&["source", "target", "permissions"])),
+            }
+            Ok(())
+        })?;
+    }
+    let target = target.unwrap_or_else(|| source.clone());
+    Ok(match perms {
+        Some(p) => format!("{source}:{target}:{p}"),
+        None => format!("{source}:{target}"),
+    })
 }
 
 fn logging(c: &mut Ctx<'_>, v: &Value) -> Result<Logging> {

@@ -33,16 +33,15 @@ impl Ctx<'_> {
             }
             return Err(self.expected("a list", v));
         };
+        let volumes = self.each_item(seq, |c, item| match item {
+            Value::Mapping(_) => c.long_volume(item),
+            other => {
+                let spec = scalar(other).ok_or_else(|| c.expected("a volume", other))?;
+                c.short_volume(&spec)
+            }
+        })?;
         let mut out: Vec<ServiceVolume> = Vec::new();
-        for item in seq {
-            let vol = match item {
-                Value::Mapping(_) => self.long_volume(item)?,
-                other => {
-                    let spec =
-                        scalar(other).ok_or_else(|| self.expected("a list of volumes", v))?;
-                    self.short_volume(&spec)?
-                }
-            };
+        for vol in volumes {
             // Later entries for the same target replace earlier ones (compose's merge rule).
             if let Some(pos) = out.iter().position(|o| o.target == vol.target) {
                 out[pos] = vol;
