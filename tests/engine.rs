@@ -89,17 +89,26 @@ fn container_ids(ctx: &TestContext) -> Vec<(String, String)> {
     ids
 }
 
-fn http_get(url: &str) -> String {
+/// The body at `url`, once it holds `needle`: a service without a healthcheck is
+/// "up" when its process runs, which may be a moment before it listens (more on a loaded CI).
+fn http_get_eventually(url: &str, needle: &str) -> String {
     let addr = url.trim_start_matches("http://");
-    let mut stream =
-        std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    write!(stream, "GET / HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut body = String::new();
-    let _ = stream.read_to_string(&mut body);
-    body
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let body = std::net::TcpStream::connect(addr)
+            .and_then(|mut stream| {
+                stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+                write!(stream, "GET / HTTP/1.0\r\nHost: {addr}\r\n\r\n")?;
+                let mut body = String::new();
+                stream.read_to_string(&mut body)?;
+                Ok(body)
+            })
+            .unwrap_or_else(|e| format!("({e})"));
+        if body.contains(needle) || Instant::now() > deadline {
+            return body;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]
@@ -116,7 +125,7 @@ fn three_service_stack_up_is_idempotent_recreates_only_changes_and_down_keeps_vo
         .find(|w| w.starts_with("http://127.0.0.1:"))
         .unwrap_or_else(|| panic!("no URL in the summary:\n{}\n{}", out.stdout, out.stderr));
     assert!(
-        http_get(url).contains("hello-from-web"),
+        http_get_eventually(url, "hello-from-web").contains("hello-from-web"),
         "web answers at {url}"
     );
 
@@ -582,6 +591,8 @@ fn down_volumes_also_removes_anonymous_volumes() {
 #[ignore = "needs Docker and PostgreSQL: cargo test -- --include-ignored (as .ci/run does)"]
 fn implicit_dependencies_links_secrets_configs_ipam_and_shared_network_namespaces() {
     let mut ctx = TestContext::new();
+    // A fixed subnet would collide with another test run on the same engine: one per process.
+    let net = 20 + std::process::id() % 200;
     ctx.env("DEVENV_TEST_TOKEN", "s3cret");
     let _cleanup = Cleanup(&ctx);
     ctx.write(
@@ -599,7 +610,7 @@ fn implicit_dependencies_links_secrets_configs_ipam_and_shared_network_namespace
     networks:
       default: {{}}
       front:
-        ipv4_address: 172.29.77.10
+        ipv4_address: 172.29.{net}.10
   side:
     image: {BUSYBOX}
     command: ["sleep", "3600"]
@@ -620,7 +631,7 @@ networks:
   front:
     ipam:
       config:
-        - subnet: 172.29.77.0/24
+        - subnet: 172.29.{net}.0/24
 "#
         ),
     );
@@ -646,7 +657,10 @@ networks:
         "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
         &app,
     ]);
-    assert!(ips.contains("172.29.77.10"), "ipam + ipv4_address: {ips}");
+    assert!(
+        ips.contains(&format!("172.29.{net}.10")),
+        "ipam + ipv4_address: {ips}"
+    );
     let mode = docker(&[
         "inspect",
         "-f",
