@@ -52,13 +52,15 @@ fn config_json_resolves_the_full_stack() {
     );
     assert_eq!(db["healthcheck"]["interval"], "2s");
     assert_eq!(db["volumes"][0]["source"], "pgdata");
-    assert_eq!(db["ulimits"]["nofile"]["soft"], 1024);
+    // Written as one number, printed as one number (as compose prints it).
+    assert_eq!(db["ulimits"]["nofile"], 1024);
     assert_eq!(db["stop_grace_period"], "30s");
     assert_eq!(json["volumes"]["pgdata"]["name"], "stack_pgdata");
     assert_eq!(json["networks"]["default"]["name"], "stack_default");
     assert_eq!(json["networks"]["front"]["name"], "stack_front");
-    // The Swarm-only key is accepted with a note on stderr.
-    out.assert_stderr_contains("`deploy` is Swarm-only");
+    // `deploy` applies to plain containers, as in compose.
+    assert_eq!(db["deploy"]["replicas"], 1);
+    out.assert_stderr_lacks("deploy");
     // `$$` stays escaped in the output (it is reloadable), unescaped in the model.
     assert_eq!(json["services"]["worker"]["command"][2], "echo $$HOME");
 }
@@ -71,7 +73,10 @@ fn config_yaml_is_the_default_and_services_lists_names() {
         "services:\n  web:\n    image: nginx\n  db:\n    image: postgres\n",
     );
     let out = t.devenv(&["config"]).success();
-    out.assert_stdout_contains("services:\n  web:\n    image: nginx");
+    // Compose's order: services sorted by name, keys in compose-go's order.
+    out.assert_stdout_contains(
+        "services:\n  db:\n    command: null\n    entrypoint: null\n    image: postgres",
+    );
     let out = t.devenv(&["config", "--services"]).success();
     assert_eq!(out.stdout, "web\ndb\n");
     let json = t

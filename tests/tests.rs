@@ -13,6 +13,7 @@ mod common;
 mod assets;
 mod cli;
 mod compose;
+mod compose_v2;
 mod db;
 mod engine;
 mod first_day;

@@ -16,6 +16,10 @@ pub(crate) struct ConfigArgs {
     /// Print only the profiles any service uses, one per line.
     #[arg(long = "profiles", conflicts_with_all = ["services", "volumes"])]
     pub list_profiles: bool,
+    /// Print `SERVICE HASH` lines: compose's config hash of each named service
+    /// (comma-separated, or `*` for all), as `docker compose config --hash` prints it.
+    #[arg(long, value_name = "SERVICE|*", conflicts_with_all = ["services", "volumes", "list_profiles"])]
+    pub hash: Option<String>,
     /// Services to print (default: all active ones); named services are enabled even when
     /// their profiles are not.
     #[arg(value_name = "SERVICE")]
@@ -26,9 +30,7 @@ pub(crate) async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<
     let opts = LoadOptions::from_settings(&settings).with_services(&args.only);
     let mut project = compose::load(&opts)?;
     let printer = &settings.printer;
-    for note in &project.notes {
-        printer.note(note);
-    }
+    crate::stack::print_notes(printer, &project.notes);
     if !args.only.is_empty() {
         project.keep_only(&args.only)?;
     }
@@ -44,12 +46,15 @@ pub(crate) async fn run(args: ConfigArgs, settings: Settings) -> anyhow::Result<
         let names: Vec<&String> = project.volumes.keys().collect();
         return print_list(printer, &names);
     }
+    if let Some(which) = &args.hash {
+        return print_hashes(printer, &project, which);
+    }
     if args.list_profiles {
         return print_list(printer, &project.profiles());
     }
     // Like `docker compose config`, `$` is written back as `$$` so the output is itself a
     // valid compose file (the model holds the real, unescaped values).
-    let mut value = serde_json::to_value(&project)?;
+    let mut value = compose::compose_json::project_value(&project);
     escape_dollars(&mut value);
     if printer.json() {
         printer.json_value(&value)?;
@@ -68,6 +73,33 @@ fn print_list(printer: &crate::ui::Printer, names: &[&String]) -> anyhow::Result
         for name in names {
             printer.data(name);
         }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `docker compose config --hash`: `SERVICE HASH` per line, sorted by name; `*` is every
+/// active service. The hash is the one `docker compose config --hash` prints, which leaves the
+/// `env_file` contents out of `environment` (the label `up` writes has them in).
+fn print_hashes(
+    printer: &crate::ui::Printer,
+    project: &compose::Project,
+    which: &str,
+) -> anyhow::Result<ExitStatus> {
+    let mut names: Vec<String> = if which == "*" {
+        project.services.keys().cloned().collect()
+    } else {
+        which.split(',').map(str::to_string).collect()
+    };
+    names.sort();
+    let mut lines = Vec::new();
+    for name in &names {
+        let service = project.service(name)?;
+        let hash =
+            compose::compose_json::config_hash(service, compose::compose_json::Env::Declared);
+        lines.push(format!("{name} {hash}"));
+    }
+    for line in lines {
+        printer.data(&line);
     }
     Ok(ExitStatus::Success)
 }

@@ -27,6 +27,9 @@ pub(crate) struct ExecArgs {
     /// Give the command extended privileges.
     #[arg(long)]
     pub privileged: bool,
+    /// Which of the service's containers (`<project>-<service>-N`, for a scaled service).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub index: u32,
     /// The service to run in.
     pub service: String,
     /// The command and its arguments (after `--`).
@@ -40,14 +43,19 @@ pub(crate) async fn run(args: ExecArgs, settings: Settings) -> anyhow::Result<Ex
         p.service(&args.service)?;
     }
     let engine = crate::docker::Engine::connect().await?;
-    let Some(container) = crate::stack::running_container(&engine, &name, &args.service).await?
+    let Some(container) =
+        crate::stack::running_container(&engine, &name, &args.service, args.index).await?
     else {
-        return Err(Hinted::user(format!(
-            "service `{}` is not running in project `{name}`",
-            args.service
-        ))
-        .with_hint(format!("start it with `devenv up {}`", args.service))
-        .into());
+        let which = if args.index == 1 {
+            format!("service `{}`", args.service)
+        } else {
+            format!("container {} of service `{}`", args.index, args.service)
+        };
+        return Err(
+            Hinted::user(format!("{which} is not running in project `{name}`"))
+                .with_hint(format!("start it with `devenv up {}`", args.service))
+                .into(),
+        );
     };
     let interactive = std::io::stdin().is_terminal();
     let req = ExecRequest {

@@ -14,7 +14,7 @@ use crate::ui::{Printer, palette};
   devenv logs --since 10m      the last ten minutes
   devenv logs --json           JSON Lines: {type, container, service, stream, line}")]
 pub(crate) struct LogsArgs {
-    /// Services to show; default: all.
+    /// Services to show; default: all but those with `attach: false` (as in compose).
     pub services: Vec<String>,
     /// Keep streaming new output (`-f` after `logs` means this, as in compose).
     #[arg(long)]
@@ -59,8 +59,18 @@ pub(crate) async fn run(args: LogsArgs, settings: Settings) -> anyhow::Result<Ex
         timestamps: args.timestamps,
     };
     let engine = crate::docker::Engine::connect().await?;
-    let containers =
+    let mut containers =
         crate::stack::selected_containers(&engine, &name, None, &args.services).await?;
+    // Compose leaves `attach: false` services out until they are named.
+    if args.services.is_empty()
+        && let Some(p) = &project
+    {
+        containers.retain(|c| {
+            p.services
+                .get(&c.service)
+                .is_none_or(|s| s.attach != Some(false))
+        });
+    }
     if containers.is_empty() {
         settings
             .printer

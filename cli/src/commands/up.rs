@@ -14,6 +14,7 @@ use crate::stack::{PullPolicy, ReadyHook, UpOptions};
   devenv up web                  start `web` and what it depends on
   devenv up --build              rebuild images from their Dockerfiles first
   devenv up --pull never         never pull; fail if an image is missing
+  devenv up --scale worker=3     run 3 `worker` containers (worker-1..3)
   devenv up --offline            no network at all; fail fast naming what is missing")]
 pub(crate) struct UpArgs {
     /// Services to start (with their dependencies); default: all.
@@ -44,11 +45,30 @@ pub(crate) struct UpArgs {
     /// Fails at once naming everything missing.
     #[arg(long)]
     pub offline: bool,
+    /// Run N containers of SERVICE (`<project>-<service>-1..N`), whatever its `scale` or
+    /// `deploy.replicas` say (repeatable).
+    #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
+    pub scale: Vec<(String, u32)>,
+}
+
+/// `SERVICE=N`.
+fn parse_scale(text: &str) -> Result<(String, u32), String> {
+    let (service, n) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not SERVICE=NUMBER"))?;
+    let n = n
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| format!("`{n}` in `{text}` is not a number of containers"))?;
+    Ok((service.trim().to_string(), n))
 }
 
 pub(crate) async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<ExitStatus> {
     let printer = settings.printer.clone();
-    let project = crate::stack::load_project(&settings, &args.services)?;
+    let mut project = crate::stack::load_project(&settings, &args.services)?;
+    for (service, n) in &args.scale {
+        project.set_scale(service, *n)?;
+    }
     let engine = crate::docker::Engine::connect().await?;
     if args.offline {
         crate::offline::ensure_local(&engine, &project, &args.services, &settings).await?;
@@ -79,12 +99,19 @@ pub(crate) async fn run(args: UpArgs, settings: Settings) -> anyhow::Result<Exit
         printer.json_value(&report)?;
         return Ok(ExitStatus::Success);
     }
+    let mut services: Vec<&str> = report.services.iter().map(|s| s.service.as_str()).collect();
+    services.dedup();
+    let containers = if services.len() == report.services.len() {
+        String::new()
+    } else {
+        format!(", {} containers", report.services.len())
+    };
     printer.status(
         "Ready",
         format!(
-            "project `{}` ({} services)",
+            "project `{}` ({} services{containers})",
             report.project,
-            report.services.len()
+            services.len()
         ),
     );
     for s in &report.services {

@@ -13,7 +13,7 @@ pub(super) type Env = IndexMap<String, String>;
 pub(super) enum InterpolationError {
     /// `${VAR:?msg}` / `${VAR?msg}` with VAR unset (or empty for `:?`).
     Required { var: String, message: String },
-    /// A `$` that starts no valid substitution, or an unclosed `${`.
+    /// A `${` that starts no valid substitution (`${}`, `${1}`, `${A:=b}`), or is unclosed.
     Invalid { template: String },
 }
 
@@ -63,7 +63,11 @@ pub(super) fn interpolate(
         } else {
             let len = name_len(after);
             if len == 0 {
-                return Err(invalid());
+                // Compose's pattern matches no substitution here (`$1`, `a $ b`, a trailing
+                // `$`), so the `$` is kept as it is.
+                out.push('$');
+                rest = after;
+                continue;
             }
             let name = &after[..len];
             out.push_str(&lookup(name, env, missing));
@@ -275,11 +279,19 @@ mod tests {
 
     #[test]
     fn invalid_templates() {
-        for bad in ["${", "${A", "$", "a $ b", "${}", "${1A}", "${A#x}", "$1"] {
+        for bad in ["${", "${A", "${}", "${1A}", "${A#x}", "${A:=b}"] {
             assert!(
                 matches!(run(bad), Err(InterpolationError::Invalid { .. })),
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_dollar_before_no_name_is_literal() {
+        // As in compose: no substitution starts here, so the `$` stays.
+        for literal in ["$", "a $ b", "$1", "x$", "$-x", "$.x"] {
+            assert_eq!(run(literal).unwrap(), literal);
         }
     }
 

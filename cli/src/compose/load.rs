@@ -11,18 +11,20 @@ use super::error::{ComposeError, Location};
 use super::extends::resolve_extends;
 use super::interpolate::{Env, interpolate_value};
 use super::merge::merge_documents;
-use super::model::{Project, Service, ServiceNetwork};
+use super::model::{Project, Service, ServiceNetwork, ServiceVolume};
 use super::normalize::{Ctx, Source, absolute, document, untag};
 use super::profiles::{active_services, enabled_profiles};
 use super::project_name::project_name;
 use super::references::check_references;
 use super::yaml::{self, find_line};
-use super::{LoadOptions, discover, dotenv};
+use super::{LoadOptions, discover, dotenv, include};
 
-/// One parsed, interpolated file.
+/// One parsed, interpolated file, its `include`s imported.
 pub(super) struct LoadedFile {
     pub source: Source,
     pub value: Value,
+    /// The files its `include:` read (for error lines).
+    pub included: Vec<Source>,
 }
 
 /// [`super::load`] with an explicit process environment (tests pass their own).
@@ -44,7 +46,10 @@ pub(crate) fn load_with_env(opts: &LoadOptions, process_env: Env) -> Result<Proj
     let merged = merge_files(&loaded, &files)?;
 
     let name = project_name(opts, &env, &merged, &working_dir)?;
-    let sources: Vec<Source> = loaded.into_iter().map(|f| f.source).collect();
+    let sources: Vec<Source> = loaded
+        .into_iter()
+        .flat_map(|f| std::iter::once(f.source).chain(f.included))
+        .collect();
     let mut ctx = Ctx::new(&sources, &working_dir, &env);
     let doc = document(&mut ctx, &merged, &name)?;
     let mut project = Project {
@@ -62,6 +67,7 @@ pub(crate) fn load_with_env(opts: &LoadOptions, process_env: Env) -> Result<Proj
     let active = active_services(&doc.services, &profiles, &opts.explicit_services)?;
     add_services(&mut project, doc.services, &active);
     check_references(&mut project, &ctx)?;
+    drop_unused_resources(&mut project);
     Ok(project)
 }
 
@@ -96,7 +102,11 @@ fn load_files(
     let mut loaded = Vec::new();
     let mut missing = Vec::new();
     for path in files {
-        loaded.push(load_file(path, env, working_dir, &mut missing, notes)?);
+        let mut read = Reading {
+            missing: &mut missing,
+            notes,
+        };
+        loaded.push(load_file(path, env, working_dir, &[], &mut read)?);
     }
     for var in missing {
         notes.push(format!(
@@ -148,6 +158,31 @@ fn add_services(project: &mut Project, all: IndexMap<String, Service>, active: &
     }
 }
 
+/// As compose does (`WithoutUnnecessaryResources`), keep only the networks, named volumes,
+/// secrets and configs an active service uses: one only a disabled profile's service uses
+/// is neither created nor listed.
+fn drop_unused_resources(project: &mut Project) {
+    let mut networks = IndexSet::new();
+    let mut volumes = IndexSet::new();
+    let mut secrets = IndexSet::new();
+    let mut configs = IndexSet::new();
+    for s in project.services.values() {
+        networks.extend(s.networks.keys().cloned());
+        volumes.extend(
+            s.volumes
+                .iter()
+                .filter(|v| v.kind == ServiceVolume::VOLUME)
+                .filter_map(|v| v.source.clone()),
+        );
+        secrets.extend(s.secrets.iter().map(|r| r.source.clone()));
+        configs.extend(s.configs.iter().map(|r| r.source.clone()));
+    }
+    project.networks.retain(|k, _| networks.contains(k));
+    project.volumes.retain(|k, _| volumes.contains(k));
+    project.secrets.retain(|k, _| secrets.contains(k));
+    project.configs.retain(|k, _| configs.contains(k));
+}
+
 fn with_dotenv(path: &Path, process_env: &Env) -> Result<Env, ComposeError> {
     let vars = dotenv::read(path, process_env)?;
     let mut env: Env = vars
@@ -161,13 +196,23 @@ fn with_dotenv(path: &Path, process_env: &Env) -> Result<Env, ComposeError> {
     Ok(env)
 }
 
+/// What loading files collects along the way.
+struct Reading<'a> {
+    /// Variables used but not set.
+    missing: &'a mut Vec<String>,
+    notes: &'a mut Vec<String>,
+}
+
+/// Parse, interpolate, resolve `extends` and `include`, and check one file on its own.
+/// `chain`: the files that include this one (to refuse a cycle).
 fn load_file(
     path: &Path,
     env: &Env,
     working_dir: &Path,
-    missing: &mut Vec<String>,
-    notes: &mut Vec<String>,
+    chain: &[PathBuf],
+    read: &mut Reading<'_>,
 ) -> Result<LoadedFile, ComposeError> {
+    let missing = &mut *read.missing;
     let text = super::text::read(path)?;
     let mut value = yaml::parse(&text, path)?;
     strip_extensions(&mut value);
@@ -188,19 +233,37 @@ fn load_file(
         text,
     };
     resolve_extends(&mut value, &source, env, working_dir, missing)?;
+    let included = include::apply_include(
+        &mut value,
+        path,
+        env,
+        working_dir,
+        chain,
+        &mut |file, env, dir, chain| {
+            let f = load_file(file, env, dir, chain, read)?;
+            let mut sources = vec![f.source];
+            sources.extend(f.included);
+            Ok((f.value, sources))
+        },
+    )?;
     // Check this file on its own, so errors name the file and line they come from.
     let mut check = value.clone();
     untag(&mut check);
-    let sources = [source];
+    let mut sources = vec![source];
+    sources.extend(included);
     let mut ctx = Ctx::new(&sources, working_dir, env);
     document(&mut ctx, &check, "")?;
     for n in ctx.notes {
-        if !notes.contains(&n) {
-            notes.push(n);
+        if !read.notes.contains(&n) {
+            read.notes.push(n);
         }
     }
-    let [source] = sources;
-    Ok(LoadedFile { source, value })
+    let source = sources.remove(0);
+    Ok(LoadedFile {
+        source,
+        value,
+        included: sources,
+    })
 }
 
 /// Drop `x-` keys at the top level and in each service, network, volume, secret, config.

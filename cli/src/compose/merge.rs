@@ -6,7 +6,7 @@
 
 use serde_yaml_ng::{Mapping, Value};
 
-use super::normalize::{key_string, parse_short_volume, scalar};
+use super::normalize::{key_string, scalar, short_volume_target};
 
 /// Merge `over` into `base` (both whole documents).
 pub(super) fn merge_documents(base: &mut Value, over: Value) {
@@ -266,7 +266,7 @@ fn merge_list_by(base: &mut Value, over: Value, id: fn(&Value) -> Option<String>
 fn volume_target(v: &Value) -> Option<String> {
     match v {
         Value::Mapping(m) => m.get("target").and_then(scalar),
-        other => scalar(other).and_then(|s| parse_short_volume(&s).ok().map(|(_, t, _)| t)),
+        other => scalar(other).and_then(|s| short_volume_target(&s)),
     }
 }
 

@@ -3,21 +3,26 @@
 //! [`load`] turns compose files into a resolved [`Project`] (see `model`); the engine in
 //! `docker/` consumes it and `devenv config` prints it. See docs/compose.md for the subset.
 
+pub(crate) mod compose_json;
 mod discover;
 mod dotenv;
 pub(crate) mod duration;
 mod error;
 mod extends;
 mod graph;
+mod include;
 mod interpolate;
 mod load;
 mod merge;
 pub(crate) mod model;
 mod normalize;
+mod paths;
 mod profiles;
 mod project_name;
 mod references;
+mod shellwords;
 mod text;
+mod volume_spec;
 mod yaml;
 
 use std::path::PathBuf;
@@ -30,6 +35,10 @@ pub(crate) use model::*;
 pub(crate) use crate::env_vars::{
     COMPOSE_FILE, COMPOSE_PATH_SEPARATOR, COMPOSE_PROFILES, COMPOSE_PROJECT_NAME,
 };
+
+/// Marks a note in [`Project::notes`] that is a warning: the file does not do what it seems
+/// to (a shell operator in a shell-form `command:`).
+pub(crate) const WARNING: &str = "warning: ";
 
 /// What to load and how.
 #[derive(Debug, Clone, Default)]
@@ -83,6 +92,28 @@ impl Project {
         selected: &[String],
     ) -> Result<Vec<Vec<String>>, ComposeError> {
         graph::start_levels(self, selected)
+    }
+
+    /// `up --scale SERVICE=N`: run N containers of the service, whatever its `scale` or
+    /// `deploy.replicas` say (compose's `SetScale`).
+    pub(crate) fn set_scale(&mut self, name: &str, replicas: u32) -> Result<(), ComposeError> {
+        self.service(name)?;
+        let Some(service) = self.services.get_mut(name) else {
+            return Ok(());
+        };
+        if replicas > 1 && service.container_name.is_some() {
+            return Err(ComposeError::invalid(
+                None,
+                format!(
+                    "service `{name}` sets `container_name`, so it cannot run {replicas} containers (their names must differ)"
+                ),
+            ));
+        }
+        service.scale = Some(replicas);
+        if let Some(deploy) = &mut service.deploy {
+            deploy.replicas = Some(replicas);
+        }
+        Ok(())
     }
 
     /// Keep only `services` and what they depend on (`devenv config web`).

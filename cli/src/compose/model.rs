@@ -63,6 +63,13 @@ pub(crate) struct Service {
     /// and not set in the process environment.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub environment: IndexMap<String, Option<String>>,
+    /// `environment:` alone, before the `env_file` contents are merged in (bare keys already
+    /// looked up): what `docker compose config --hash` hashes.
+    #[serde(skip)]
+    pub declared_environment: IndexMap<String, Option<String>>,
+    /// The `env_file:` entries as written (their contents are in `environment`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env_file: Vec<EnvFileRef>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Port>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -183,6 +190,156 @@ pub(crate) struct Service {
     pub mac_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
+    /// `false`: left out of `up`'s and `logs`' attached output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attach: Option<bool>,
+    /// `deploy:` (resources, restart policy and replicas apply to plain containers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<Deploy>,
+    /// `scale:` (the legacy spelling of `deploy.replicas`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_cgroup_rules: Vec<String>,
+    /// Keys compose knows that devenv accepted but does not model: compose's config hash of
+    /// such a service differs from devenv's.
+    #[serde(skip)]
+    pub ignored_keys: Vec<String>,
+}
+
+impl Service {
+    /// How many containers `up` runs: `scale`, else `deploy.replicas`, else 1.
+    pub(crate) fn replicas(&self) -> u32 {
+        self.scale
+            .or_else(|| self.deploy.as_ref().and_then(|d| d.replicas))
+            .unwrap_or(1)
+    }
+}
+
+/// One `env_file:` entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct EnvFileRef {
+    /// Absolute.
+    pub path: PathBuf,
+    pub required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// `deploy:`. Compose v2 applies `resources`, `restart_policy` and `replicas` to plain
+/// containers; the rest is Swarm's, kept so the config hash matches compose's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct Deploy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub labels: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_config: Option<UpdateConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_config: Option<UpdateConfig>,
+    pub resources: Resources,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<DeployRestartPolicy>,
+    pub placement: Placement,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct Resources {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Resource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservations: Option<Resource>,
+}
+
+/// A resource limit or reservation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct Resource {
+    /// Compose keeps this as a 32-bit float; so do we, so the hash matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<f32>,
+    /// Bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pids: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceRequest>,
+}
+
+/// A device reservation (GPUs): the engine's `DeviceRequests`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct DeviceRequest {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// `-1` for `all` (compose's default when neither `count` nor `device_ids` is given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_ids: Vec<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub options: IndexMap<String, String>,
+}
+
+/// `deploy.restart_policy`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct DeployRestartPolicy {
+    /// `none`, `on-failure`, `any`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "duration::serialize_opt"
+    )]
+    pub delay: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "duration::serialize_opt"
+    )]
+    pub window: Option<Duration>,
+}
+
+/// `deploy.update_config` / `rollback_config` (Swarm only).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct UpdateConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "duration::serialize_opt"
+    )]
+    pub delay: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_action: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "duration::serialize_opt"
+    )]
+    pub monitor: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_failure_ratio: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+}
+
+/// `deploy.placement` (Swarm only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Placement {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
+    /// `spread` of each preference.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preferences: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_replicas_per_node: Option<u64>,
 }
 
 /// `build:` (a string is the context).
@@ -295,6 +452,10 @@ pub(crate) struct TmpfsOptions {
 /// A service's attachment to one network.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct ServiceNetwork {
+    /// Written with a mapping (even an empty one), not as a bare name or `null`: compose
+    /// prints `{}` for those and `null` for the others, and hashes the difference.
+    #[serde(skip)]
+    pub explicit: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -424,6 +585,9 @@ impl ServiceFileRef {
 pub(crate) struct Ulimit {
     pub soft: i64,
     pub hard: i64,
+    /// Written as one number (`nofile: 1024`), which compose prints back as one number.
+    #[serde(skip)]
+    pub single: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -14,6 +14,20 @@ fn at(ctx: &Ctx<'_>, path: &[&str]) -> Option<Location> {
     ctx.location_of(&path.iter().map(ToString::to_string).collect::<Vec<_>>())
 }
 
+/// The line of an item under `path`: its own key (`depends_on: {db: …}`) or its place in a
+/// list (`depends_on: [db]`), whichever is found further down (the more precise).
+fn at_item(ctx: &Ctx<'_>, path: &[&str], key: &str, index: usize) -> Option<Location> {
+    let mut by_key = path.to_vec();
+    by_key.push(key);
+    let place = format!("[{index}]");
+    let mut by_index = path.to_vec();
+    by_index.push(&place);
+    [at(ctx, &by_key), at(ctx, &by_index)]
+        .into_iter()
+        .flatten()
+        .max_by_key(|l| l.line)
+}
+
 pub(super) fn check_references(project: &mut Project, ctx: &Ctx<'_>) -> Result<()> {
     let names: Vec<String> = project.services.keys().cloned().collect();
     let mut uses_default = false;
@@ -77,7 +91,7 @@ fn check_depends_on(
 ) -> Result<(Vec<String>, Vec<String>)> {
     let mut dropped = Vec::new();
     let mut notes = Vec::new();
-    for (dep, d) in &service.depends_on {
+    for (i, (dep, d)) in service.depends_on.iter().enumerate() {
         if names.contains(dep) {
             continue;
         }
@@ -94,7 +108,7 @@ fn check_depends_on(
             ));
             continue;
         }
-        let location = at(ctx, &["services", name, "depends_on", dep]);
+        let location = at_item(ctx, &["services", name, "depends_on"], dep, i);
         if disabled {
             let profiles = project
                 .disabled_profiles
@@ -147,7 +161,7 @@ fn check_implicit_dependencies(
 /// `default` (which the project then gets).
 fn check_networks(project: &Project, ctx: &Ctx<'_>, name: &str, service: &Service) -> Result<bool> {
     let mut uses_default = false;
-    for net in service.networks.keys() {
+    for (i, net) in service.networks.keys().enumerate() {
         if net == "default" && !project.networks.contains_key("default") {
             uses_default = true;
             continue;
@@ -157,7 +171,7 @@ fn check_networks(project: &Project, ctx: &Ctx<'_>, name: &str, service: &Servic
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             return Err(ComposeError::invalid(
-                at(ctx, &["services", name, "networks", net]),
+                at_item(ctx, &["services", name, "networks"], net, i),
                 format!(
                     "service `{name}` uses undefined network `{net}`{hint}; declare it under the top-level `networks:`"
                 ),
@@ -169,12 +183,15 @@ fn check_networks(project: &Project, ctx: &Ctx<'_>, name: &str, service: &Servic
 
 /// Every named volume the service mounts is declared.
 fn check_volumes(project: &Project, ctx: &Ctx<'_>, name: &str, service: &Service) -> Result<()> {
-    for vol in service.volumes.iter().filter(|v| v.kind == "volume") {
+    for (i, vol) in service.volumes.iter().enumerate() {
+        if vol.kind != "volume" {
+            continue;
+        }
         if let Some(src) = &vol.source
             && !project.volumes.contains_key(src)
         {
             return Err(ComposeError::invalid(
-                at(ctx, &["services", name, "volumes"]),
+                at(ctx, &["services", name, "volumes", &format!("[{i}]")]),
                 format!(
                     "service `{name}` uses undefined volume `{src}`; declare it under the top-level `volumes:`"
                 ),
@@ -190,10 +207,13 @@ fn check_files(project: &Project, ctx: &Ctx<'_>, name: &str, service: &Service) 
         ("secret", &service.secrets, &project.secrets),
         ("config", &service.configs, &project.configs),
     ] {
-        for r in refs {
+        for (i, r) in refs.iter().enumerate() {
             let Some(obj) = declared.get(&r.source) else {
                 return Err(ComposeError::invalid(
-                    at(ctx, &["services", name, &format!("{kind}s")]),
+                    at(
+                        ctx,
+                        &["services", name, &format!("{kind}s"), &format!("[{i}]")],
+                    ),
                     format!(
                         "service `{name}` uses undefined {kind} `{}`; declare it under the top-level `{kind}s:`",
                         r.source

@@ -125,7 +125,7 @@ fn unknown_keys_name_file_line_and_suggest() {
 #[test]
 fn defaults_and_names() {
     let p = ok(
-        "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\nvolumes:\n  data:\n  ext:\n    external: true\n",
+        "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n    volumes: [data:/d, ext:/e]\nvolumes:\n  data:\n  ext:\n    external: true\n  unused:\nnetworks:\n  idle:\n",
     );
     assert_eq!(p.name, "myapp");
     let web = &p.services["web"];
@@ -133,6 +133,9 @@ fn defaults_and_names() {
     assert_eq!(p.networks["default"].name, "myapp_default");
     assert_eq!(p.volumes["data"].name, "myapp_data");
     assert_eq!(p.volumes["ext"].name, "ext");
+    // As in compose, what no active service uses is left out.
+    assert!(!p.volumes.contains_key("unused"));
+    assert!(!p.networks.contains_key("idle"));
     assert!(p.working_dir.is_absolute());
     assert!(p.config_files[0].ends_with("compose.yaml"));
 }
@@ -314,7 +317,13 @@ fn healthcheck_and_durations() {
     let json = serde_json::to_value(&p).unwrap();
     assert_eq!(json["services"]["db"]["healthcheck"]["interval"], "1m30s");
     assert_eq!(json["services"]["db"]["stop_grace_period"], "1m0s");
-    assert_eq!(json["services"]["other"]["healthcheck"]["test"][0], "NONE");
+    // Kept as written, as compose keeps it (`test: [NONE]` hashes differently).
+    assert_eq!(json["services"]["other"]["healthcheck"]["disable"], true);
+    assert!(
+        json["services"]["other"]["healthcheck"]
+            .get("test")
+            .is_none()
+    );
 }
 
 #[test]
@@ -341,4 +350,111 @@ fn secrets_and_configs_mount_paths() {
             .as_deref()
             .is_some_and(Path::is_absolute)
     );
+}
+
+#[test]
+fn errors_point_at_the_offending_item() {
+    let undefined_dependency = err(
+        "services:\n  web:\n    image: x\n    depends_on:\n      - db\n      - ghost\n  db:\n    image: y\n",
+    );
+    assert!(
+        undefined_dependency.contains("compose.yaml:6:"),
+        "{undefined_dependency}"
+    );
+    let undefined_volume =
+        err("services:\n  web:\n    image: x\n    volumes:\n      - ./a:/a\n      - nope:/x\n");
+    assert!(
+        undefined_volume.contains("compose.yaml:6:"),
+        "{undefined_volume}"
+    );
+    let bad_port =
+        err("services:\n  web:\n    image: x\n    ports:\n      - \"80\"\n      - \"99999\"\n");
+    assert!(bad_port.contains("compose.yaml:6:"), "{bad_port}");
+    let bad_secret = err(
+        "services:\n  web:\n    image: x\n    secrets:\n      - a\n      - source: b\n        mode: bad\nsecrets:\n  a: {file: ./a}\n  b: {file: ./b}\n",
+    );
+    assert!(bad_secret.contains("compose.yaml:7:"), "{bad_secret}");
+}
+
+#[test]
+fn deploy_scale_and_their_consistency() {
+    let p = ok(
+        "services:\n  web:\n    image: x\n    scale: 3\n    deploy:\n      resources:\n        limits: {cpus: '0.5', memory: 64M}\n        reservations:\n          devices: [{capabilities: [gpu]}]\n      restart_policy: {condition: any}\n",
+    );
+    let web = &p.services["web"];
+    assert_eq!(web.replicas(), 3);
+    let deploy = web.deploy.as_ref().expect("deploy");
+    // As compose-go does, `scale` also sets `deploy.replicas`.
+    assert_eq!(deploy.replicas, Some(3));
+    let gpu = &deploy
+        .resources
+        .reservations
+        .as_ref()
+        .expect("reservations")
+        .devices[0];
+    assert_eq!(gpu.count, Some(-1), "all devices by default");
+    for bad in [
+        "services:\n  web:\n    image: x\n    scale: 2\n    deploy: {replicas: 3}\n",
+        "services:\n  web:\n    image: x\n    cpus: 1\n    deploy: {resources: {limits: {cpus: '2'}}}\n",
+        "services:\n  web:\n    image: x\n    container_name: w\n    deploy: {replicas: 2}\n",
+    ] {
+        err(bad);
+    }
+}
+
+#[test]
+fn links_and_shared_namespaces_imply_dependencies() {
+    let p = ok(
+        "services:\n  db:\n    image: x\n  app:\n    image: x\n    links: [db:database]\n    volumes_from: [db:ro]\n  side:\n    image: x\n    network_mode: service:app\n",
+    );
+    let app = &p.services["app"].depends_on["db"];
+    assert!(
+        app.restart && app.required,
+        "links restart with their dependency"
+    );
+    assert!(p.services["side"].depends_on["app"].restart);
+}
+
+#[test]
+fn include_imports_services_with_their_own_paths_and_env() {
+    let p = load_text(
+        &[
+            (
+                "compose.yaml",
+                "include:\n  - ./db/compose.yaml\nservices:\n  app:\n    image: x\n    depends_on: [db]\n",
+            ),
+            (
+                "db/compose.yaml",
+                "services:\n  db:\n    image: ${DB_IMAGE}\n    volumes: [./data:/data]\n",
+            ),
+            ("db/.env", "DB_IMAGE=postgres:16\n"),
+        ],
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let db = &p.services["db"];
+    assert_eq!(db.image.as_deref(), Some("postgres:16"));
+    let source = db.volumes[0].source.as_deref().unwrap_or_default();
+    assert!(source.ends_with("/db/data"), "{source}");
+    let cycle = load_text(
+        &[
+            ("compose.yaml", "include: [./a.yaml]\nservices: {}\n"),
+            ("a.yaml", "include: [./compose.yaml]\nservices: {}\n"),
+        ],
+        &[],
+    )
+    .expect_err("a cycle");
+    assert!(cycle.to_string().contains("include cycle"), "{cycle}");
+    let conflict = load_text(
+        &[
+            (
+                "compose.yaml",
+                "include: [./a.yaml]\nservices:\n  db:\n    image: x\n",
+            ),
+            ("a.yaml", "services:\n  db:\n    image: y\n"),
+        ],
+        &[],
+    )
+    .expect_err("a conflict");
+    assert!(conflict.to_string().contains("conflicts"), "{conflict}");
 }

@@ -15,7 +15,26 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Value, ComposeError> {
     if let Some(err) = control_character(text, file) {
         return Err(err);
     }
-    let mut value: Value = serde_yaml_ng::from_str(text).map_err(|err| {
+    // Several documents (`---`) are merged in order, as compose merges them.
+    let mut value = Value::Null;
+    for document in serde_yaml_ng::Deserializer::from_str(text) {
+        let doc = parse_document(document, text, file)?;
+        if matches!(value, Value::Null) {
+            value = doc;
+        } else {
+            super::merge::merge_documents(&mut value, doc);
+        }
+    }
+    Ok(value)
+}
+
+fn parse_document(
+    document: serde_yaml_ng::Deserializer<'_>,
+    text: &str,
+    file: &Path,
+) -> Result<Value, ComposeError> {
+    use serde::Deserialize;
+    let mut value = Value::deserialize(document).map_err(|err| {
         let loc = err.location();
         let (line, column) = match &loc {
             Some(l) => (Some(l.line() as u32), Some(l.column() as u32)),
@@ -222,6 +241,9 @@ fn search(
     if depth > 64 {
         return (0, None);
     }
+    if let Some(n) = list_index(key) {
+        return search_item(lines, n, rest, start, parent_indent, depth);
+    }
     let mut best: (usize, Option<u32>) = (0, None);
     // Keys that are direct children share the column of the first key in the block.
     let mut child_col: Option<usize> = None;
@@ -266,6 +288,64 @@ fn search(
     best
 }
 
+/// A path segment `[n]`: the n-th item (0-based) of a block list.
+fn list_index(segment: &str) -> Option<usize> {
+    segment.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
+}
+
+/// The line of the n-th `- ` item under the current key, then `rest` within that item only.
+fn search_item(
+    lines: &[&str],
+    n: usize,
+    rest: &[&str],
+    start: usize,
+    parent_indent: Option<usize>,
+    depth: usize,
+) -> (usize, Option<u32>) {
+    let mut item_col: Option<usize> = None;
+    let mut count = 0;
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let content = line.trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let is_item = content == "-" || content.starts_with("- ");
+        if let Some(p) = parent_indent
+            && (indent < p || (indent == p && !is_item))
+        {
+            break;
+        }
+        if !is_item || item_col.is_some_and(|c| c != indent) {
+            continue;
+        }
+        item_col = Some(indent);
+        if count < n {
+            count += 1;
+            continue;
+        }
+        let here = Some(i as u32 + 1);
+        if rest.is_empty() {
+            return (1, here);
+        }
+        // The item ends where a line at its indentation or less starts.
+        let end = lines
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .find(|(_, l)| {
+                let t = l.trim();
+                !t.is_empty()
+                    && !t.starts_with('#')
+                    && l.len() - l.trim_start_matches(' ').len() <= indent
+            })
+            .map_or(lines.len(), |(j, _)| j);
+        let (d, l) = search(&lines[..end], rest, i, Some(indent), depth + 1);
+        return (1 + d, l.or(here));
+    }
+    (0, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,11 +387,48 @@ volumes:
     }
 
     #[test]
+    fn finds_list_items() {
+        let text = "services:\n  web:\n    volumes:\n      - ./a:/a\n      # c\n      - nope:/x\n      - type: bind\n        source: ./b\n      - type: volume\n        sourc: y\n    ports: [80]\n";
+        let at = |p: &[&str]| find_line(text, p);
+        assert_eq!(at(&["services", "web", "volumes", "[0]"]), Some(4));
+        assert_eq!(at(&["services", "web", "volumes", "[1]"]), Some(6));
+        assert_eq!(
+            at(&["services", "web", "volumes", "[2]", "source"]),
+            Some(8)
+        );
+        // A key of a later item is not found in an earlier one.
+        assert_eq!(
+            at(&["services", "web", "volumes", "[3]", "sourc"]),
+            Some(10)
+        );
+        assert_eq!(at(&["services", "web", "volumes", "[2]", "sourc"]), Some(7));
+        // A flow list has no item lines: its key's line.
+        assert_eq!(at(&["services", "web", "ports", "[0]"]), Some(11));
+        // Items at the parent's own indentation.
+        let flat = "services:\n  web:\n    volumes:\n    - a:/a\n    - b:/b\n    image: x\n";
+        assert_eq!(
+            find_line(flat, &["services", "web", "volumes", "[1]"]),
+            Some(5)
+        );
+    }
+
+    #[test]
     fn syntax_errors_have_location_and_caret() {
         let err = parse("services:\n  web:\n    image: [a\n", Path::new("c.yaml")).unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("c.yaml:"), "{text}");
         assert!(text.contains('^'), "{text}");
+    }
+
+    #[test]
+    fn several_documents_merge_in_order() {
+        let v = parse(
+            "services:\n  a:\n    image: x\n---\nservices:\n  a:\n    command: y\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        assert_eq!(v["services"]["a"]["image"], Value::from("x"));
+        assert_eq!(v["services"]["a"]["command"], Value::from("y"));
     }
 
     #[test]

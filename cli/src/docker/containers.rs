@@ -247,7 +247,7 @@ impl Engine {
         }
     }
 
-    async fn inspect(
+    pub(super) async fn inspect(
         &self,
         name: &str,
     ) -> Result<bollard::models::ContainerInspectResponse, DockerError> {

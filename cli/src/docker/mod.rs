@@ -17,6 +17,7 @@
 mod archive;
 mod build_context;
 mod containers;
+mod drift;
 mod error;
 mod images;
 mod resources;

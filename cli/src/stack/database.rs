@@ -38,7 +38,7 @@ pub(crate) async fn exec_in_service(
 }
 
 async fn running(engine: &Engine, project: &str, service: &str) -> anyhow::Result<ContainerInfo> {
-    super::running_container(engine, project, service)
+    super::running_container(engine, project, service, 1)
         .await?
         .ok_or_else(|| {
             Hinted::user(format!(
@@ -99,7 +99,8 @@ pub(crate) struct ServiceRunner {
 impl ServiceRunner {
     async fn run_code(&self, argv: &[String], env: &[(String, String)]) -> anyhow::Result<i64> {
         let engine = Engine::connect().await?;
-        let running = super::running_container(&engine, &self.project.name, &self.service).await?;
+        let running =
+            super::running_container(&engine, &self.project.name, &self.service, 1).await?;
         let Some(container) = running else {
             return super::run_oneoff(&engine, &self.project, &self.service, argv, env).await;
         };

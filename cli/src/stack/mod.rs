@@ -25,8 +25,8 @@ pub(crate) use logs::{LogLine, LogOptions, log_lines};
 pub(crate) use oneoff::run_oneoff;
 pub(crate) use prefetch::{PrefetchOptions, prefetch};
 pub(crate) use select::{
-    check_services, load_project, project_name_and_model, running_container, selected_containers,
-    service_containers,
+    check_services, load_project, print_notes, project_name_and_model, running_container,
+    selected_containers, service_containers,
 };
 pub(crate) use start_stop::{start_containers, stop_containers};
 pub(crate) use up::{PullPolicy, ReadyHook, UpOptions, up};

@@ -21,7 +21,14 @@ pub(crate) async fn run_oneoff(
     let svc = project.service(service)?;
     let image = spec::image_name(&project.name, service, svc);
     let image_id = engine.image_id(&image).await?;
-    let mut plan = spec::container_plan(project, service, svc, 1, image_id.as_deref());
+    let mut plan = spec::container_plan(
+        project,
+        service,
+        svc,
+        1,
+        image_id.as_deref(),
+        &std::collections::HashMap::new(),
+    );
     let suffix = format!(
         "{:x}",
         std::process::id() ^ (chrono::Utc::now().timestamp_subsec_nanos())

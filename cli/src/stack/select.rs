@@ -10,10 +10,19 @@ use crate::settings::Settings;
 pub(crate) fn load_project(settings: &Settings, services: &[String]) -> anyhow::Result<Project> {
     let opts = LoadOptions::from_settings(settings).with_services(services);
     let project = crate::compose::load(&opts)?;
-    for note in &project.notes {
-        settings.printer.note(note);
-    }
+    print_notes(&settings.printer, &project.notes);
     Ok(project)
+}
+
+/// The loader's notes; those it marks as warnings (a compose file that does not do what it
+/// seems to) print as warnings, even under `-q`.
+pub(crate) fn print_notes(printer: &crate::ui::Printer, notes: &[String]) {
+    for note in notes {
+        match note.strip_prefix(crate::compose::WARNING) {
+            Some(warning) => printer.warn(warning),
+            None => printer.note(note),
+        }
+    }
 }
 
 /// The project name, and the model when a compose file is there. `-p NAME` alone is enough
@@ -74,14 +83,15 @@ pub(crate) async fn selected_containers(
         .collect())
 }
 
-/// The running container of a service (number 1 first), for `exec`, `db`, and friends.
+/// The running container number `index` of a service, for `exec`, `db`, and friends.
 pub(crate) async fn running_container(
     engine: &Engine,
     project: &str,
     service: &str,
+    index: u32,
 ) -> anyhow::Result<Option<ContainerInfo>> {
     Ok(service_containers(engine, project)
         .await?
         .into_iter()
-        .find(|c| c.service == service && c.state == ContainerState::Running))
+        .find(|c| c.service == service && c.number == index && c.state == ContainerState::Running))
 }

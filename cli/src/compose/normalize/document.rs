@@ -74,9 +74,8 @@ pub(crate) fn document(ctx: &mut Ctx<'_>, v: &Value, project: &str) -> Result<Do
                     }
                 }
                 "include" => {
-                    return Err(c.err(
-                        "`include` is not supported by devenv; pass the files with -f instead",
-                    ));
+                    // Imported before normalization; reaching here means it was left in.
+                    return Err(c.err("`include` could not be resolved"));
                 }
                 _ => return Err(c.unknown_key_here(TOP_KEYS)),
             }

@@ -1,7 +1,10 @@
 //! From parsed YAML `Value`s to the typed model, strictly: every key checked, every short
 //! syntax expanded, every path made absolute. Errors carry the file and line of the key.
 
+mod consistency;
+mod deploy;
 mod document;
+mod environment;
 mod ports;
 mod service;
 mod volumes;
@@ -14,11 +17,12 @@ use serde_yaml_ng::{Mapping, Value};
 use super::error::{ComposeError, Location};
 use super::graph::did_you_mean;
 use super::interpolate::Env;
+use super::shellwords;
 use super::yaml::find_line_depth;
 
 pub(super) use document::document;
 pub(super) use service::service;
-pub(super) use volumes::parse_short_volume;
+pub(super) use volumes::short_volume_target;
 
 /// One source file's path and text (for line lookups).
 #[derive(Debug, Clone)]
@@ -87,11 +91,25 @@ impl<'a> Ctx<'a> {
                 if rest.is_empty() {
                     format!("service `{name}`")
                 } else {
-                    format!("service `{name}` ({})", rest.join("."))
+                    format!("service `{name}` ({})", dotted(rest))
                 }
             }
-            other => format!("`{}`", other.join(".")),
+            other => format!("`{}`", dotted(other)),
         }
+    }
+
+    /// Run `f` on each item of a list with `[i]` on the path, so an error points at the item's
+    /// own line.
+    pub(super) fn each_item<T>(
+        &mut self,
+        items: &[Value],
+        mut f: impl FnMut(&mut Self, &Value) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(self.at(&format!("[{i}]"), |c| f(c, item))?);
+        }
+        Ok(out)
     }
 
     /// An `Invalid` error at the current path.
@@ -104,19 +122,25 @@ impl<'a> Ctx<'a> {
 
     /// "`key` (in service `web`) must be …" at the current path.
     pub(super) fn expected(&self, what: &str, got: &Value) -> ComposeError {
-        let key = self.path.last().cloned().unwrap_or_default();
-        let ctx = if self.path.len() > 1 {
-            let mut c = Ctx {
+        // `volumes[2]`: a list item is named with its key.
+        let mut parent = self.path.clone();
+        let mut key = parent.pop().unwrap_or_default();
+        while key.starts_with('[')
+            && let Some(prev) = parent.pop()
+        {
+            key = format!("{prev}{key}");
+        }
+        let ctx = if parent.is_empty() {
+            String::new()
+        } else {
+            let c = Ctx {
                 sources: self.sources,
                 working_dir: self.working_dir,
                 env: self.env,
                 notes: Vec::new(),
-                path: self.path.clone(),
+                path: parent,
             };
-            c.path.pop();
             format!(" in {}", c.context())
-        } else {
-            String::new()
         };
         self.err(format!(
             "`{key}`{ctx} must be {what}, not {}",
@@ -292,24 +316,65 @@ impl<'a> Ctx<'a> {
         Ok(out)
     }
 
-    /// A command: a string (split like a shell) or a list; null is unset.
-    pub(super) fn command(&self, v: &Value) -> Result<Option<Vec<String>>> {
+    /// A command: a list, or a string split into words exactly as compose splits it (not by
+    /// a shell: the first `&&`, `|`, `;`, `<` or `>` ends it, with a warning); null is unset.
+    pub(super) fn command(&mut self, v: &Value) -> Result<Option<Vec<String>>> {
         match v {
             Value::Null => Ok(None),
             Value::Sequence(_) => self.strings(v, false).map(Some),
             other => {
                 let text = self.string(other)?;
-                shell_words::split(&text)
-                    .map(Some)
-                    .map_err(|e| self.err(format!("cannot split `{text}` like a shell: {e}")))
+                let split = shellwords::split(&text)
+                    .map_err(|e| self.err(format!("cannot split `{text}` into words: {e}")))?;
+                if let Some(at) = split.stopped_at {
+                    self.warn_shell_operator(&text, at, &split.words);
+                }
+                Ok(Some(split.words))
             }
         }
     }
 
-    /// A host path from the compose file, absolute (`~` is the home folder).
+    /// Compose runs a shell-form string without a shell and drops everything from the first
+    /// shell operator on; say so, and how to get a shell.
+    fn warn_shell_operator(&mut self, text: &str, at: usize, kept: &[String]) {
+        let key = self.path.last().cloned().unwrap_or_default();
+        let operator: String = text[at..]
+            .chars()
+            .take_while(|c| matches!(c, ';' | '&' | '|' | '<' | '>'))
+            .collect();
+        let kept = kept.join(" ");
+        let quoted = serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""));
+        let message = format!(
+            "{}{}: `{key}` holds the shell operator `{operator}`, but no shell runs it: \
+             like compose, devenv runs only `{kept}` and drops the rest; for a shell write \
+             `{key}: [\"sh\", \"-c\", {quoted}]`",
+            super::WARNING,
+            self.context()
+        );
+        self.note(message);
+    }
+
+    /// A host path from the compose file, absolute (`~` is the home folder). As in compose, a
+    /// path written absolute is kept as written (`/etc/pihole/`); the others are joined to the
+    /// working directory and cleaned.
     pub(super) fn host_path(&self, raw: &str) -> PathBuf {
+        if raw.starts_with('/') || super::paths::is_windows_absolute(raw) {
+            return PathBuf::from(raw);
+        }
         absolute(self.working_dir, raw, self.env)
     }
+}
+
+/// `volumes[2].bind`: keys joined with dots, list indexes attached.
+fn dotted(path: &[String]) -> String {
+    let mut out = String::new();
+    for part in path {
+        if !out.is_empty() && !part.starts_with('[') {
+            out.push('.');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// Resolve `raw` against `base`, expanding `~`, lexically cleaned (no `.`/`..` left).
@@ -352,6 +417,35 @@ pub(super) fn clean(path: &Path) -> PathBuf {
         out.push(".");
     }
     out
+}
+
+/// A container path cleaned as compose cleans it (Go's `path.Clean`): `/var/www/html/` →
+/// `/var/www/html`, `//a/./b/../c` → `/a/c`.
+pub(super) fn clean_container_path(raw: &str) -> String {
+    if raw.is_empty() {
+        return String::new();
+    }
+    let rooted = raw.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&last) if last != ".." => {
+                    parts.pop();
+                }
+                _ if rooted => {}
+                _ => parts.push(".."),
+            },
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
 }
 
 /// A mapping key as text.
@@ -434,6 +528,16 @@ pub(super) fn untag(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn container_paths_are_cleaned_like_go() {
+        assert_eq!(clean_container_path("/var/www/html/"), "/var/www/html");
+        assert_eq!(clean_container_path("//a/./b/../c"), "/a/c");
+        assert_eq!(clean_container_path("/"), "/");
+        assert_eq!(clean_container_path("/../x"), "/x");
+        assert_eq!(clean_container_path("a/../../b"), "../b");
+        assert_eq!(clean_container_path("./"), ".");
+    }
 
     #[test]
     fn sizes() {

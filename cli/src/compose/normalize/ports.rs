@@ -102,15 +102,15 @@ impl Ctx<'_> {
             }
             return Err(self.expected("a list", v));
         };
+        let lists = self.each_item(seq, |c, item| match item {
+            Value::Mapping(_) => Ok(vec![c.long_port(item)?]),
+            other => {
+                let spec = scalar(other).ok_or_else(|| c.expected("a port", other))?;
+                parse_ports(&spec).map_err(|e| c.err(e))
+            }
+        })?;
         let mut out: Vec<Port> = Vec::new();
-        for item in seq {
-            let ports = match item {
-                Value::Mapping(_) => vec![self.long_port(item)?],
-                other => {
-                    let spec = scalar(other).ok_or_else(|| self.expected("a list of ports", v))?;
-                    parse_ports(&spec).map_err(|e| self.err(e))?
-                }
-            };
+        for ports in lists {
             for p in ports {
                 if !out.contains(&p) {
                     out.push(p);

@@ -4,8 +4,8 @@
 use indexmap::IndexMap;
 use serde_yaml_ng::Value;
 
+use super::environment::Environment;
 use super::{Ctx, Result, scalar};
-use crate::compose::dotenv;
 use crate::compose::model::{
     BuildConfig, Condition, DependsOn, Healthcheck, Logging, Service, ServiceFileRef,
     ServiceNetwork, Ulimit,
@@ -74,14 +74,15 @@ pub(super) const SERVICE_KEYS: &[&str] = &[
     "mac_address",
     "logging",
     "extends",
+    "deploy",
+    "scale",
+    "attach",
+    "device_cgroup_rules",
 ];
 
 /// Service keys compose knows that devenv accepts but does not apply (each gets a note).
 pub(super) const SERVICE_IGNORED: &[&str] = &[
-    "deploy",
     "develop",
-    "scale",
-    "attach",
     "blkio_config",
     "cgroup",
     "cgroup_parent",
@@ -93,7 +94,6 @@ pub(super) const SERVICE_IGNORED: &[&str] = &[
     "cpu_rt_period",
     "cpuset",
     "credential_spec",
-    "device_cgroup_rules",
     "external_links",
     "gpus",
     "isolation",
@@ -167,7 +167,9 @@ pub(crate) fn service(ctx: &mut Ctx<'_>, name: &str, v: &Value) -> Result<Servic
     for (key, val) in ctx.entries(v)? {
         ctx.at(&key, |c| service_key(c, name, &mut s, &mut env, &key, val))?;
     }
-    s.environment = env.resolve(ctx);
+    env.resolve_into(ctx, &mut s);
+    super::consistency::implicit_dependencies(&mut s);
+    super::consistency::check(ctx, name, &mut s)?;
     if s.network_mode.is_some() && !s.networks.is_empty() {
         return Err(ctx.at("network_mode", |c| {
             Ok(c.err(format!(
@@ -176,30 +178,6 @@ pub(crate) fn service(ctx: &mut Ctx<'_>, name: &str, v: &Value) -> Result<Servic
         })?);
     }
     Ok(s)
-}
-
-/// A service's `env_file` contents and `environment`, resolved once every key is read.
-#[derive(Default)]
-struct Environment {
-    files: Vec<IndexMap<String, Option<String>>>,
-    environment: IndexMap<String, Option<String>>,
-}
-
-impl Environment {
-    /// env_file contents first, `environment` wins; bare keys come from the environment.
-    fn resolve(self, ctx: &Ctx<'_>) -> IndexMap<String, Option<String>> {
-        let mut merged: IndexMap<String, Option<String>> = IndexMap::new();
-        for file in self.files {
-            merged.extend(file);
-        }
-        merged.extend(self.environment);
-        for (key, value) in &mut merged {
-            if value.is_none() {
-                *value = ctx.env.get(key).cloned();
-            }
-        }
-        merged
-    }
 }
 
 /// One key of service `name`: normalized into `s` (or `env`), noted when ignored, rejected
@@ -214,21 +192,21 @@ fn service_key(
 ) -> Result<()> {
     match key {
         "environment" => env.environment = c.opt_map(val)?,
-        "env_file" => env.files = env_file(c, val)?,
+        "env_file" => env.files = super::environment::env_file(c, val)?,
         "extends" => {
             // Resolved before normalization; reaching here means it was left in.
             return Err(c.err("`extends` could not be resolved"));
         }
-        "deploy" => c.note(format!(
-            "service `{name}`: `deploy` is Swarm-only and was ignored"
-        )),
         _ if container_key(c, s, key, val)?
             || network_key(c, s, key, val)?
             || storage_key(c, s, key, val)?
             || limits_key(c, s, key, val)? => {}
-        k if SERVICE_IGNORED.contains(&k) => c.note(format!(
-            "service `{name}`: `{k}` is not supported by devenv and was ignored"
-        )),
+        k if SERVICE_IGNORED.contains(&k) => {
+            s.ignored_keys.push(k.to_string());
+            c.note(format!(
+                "service `{name}`: `{k}` is not supported by devenv and was ignored"
+            ));
+        }
         _ => {
             let mut known = SERVICE_KEYS.to_vec();
             known.extend_from_slice(SERVICE_IGNORED);
@@ -267,6 +245,9 @@ fn container_key(c: &mut Ctx<'_>, s: &mut Service, key: &str, val: &Value) -> Re
         "annotations" => s.annotations = c.string_map(val)?,
         "logging" => s.logging = Some(logging(c, val)?),
         "depends_on" => s.depends_on = depends_on(c, val)?,
+        "attach" => s.attach = Some(c.bool(val)?),
+        "scale" => s.scale = Some(c.replicas(val)?),
+        "deploy" => s.deploy = Some(super::deploy::deploy(c, val)?),
         _ => return Ok(false),
     }
     Ok(true)
@@ -301,6 +282,7 @@ fn storage_key(c: &mut Ctx<'_>, s: &mut Service, key: &str, val: &Value) -> Resu
         "secrets" => s.secrets = file_refs(c, val)?,
         "configs" => s.configs = file_refs(c, val)?,
         "devices" => s.devices = devices(c, val)?,
+        "device_cgroup_rules" => s.device_cgroup_rules = c.strings(val, false)?,
         _ => return Ok(false),
     }
     Ok(true)
@@ -391,54 +373,6 @@ fn build(c: &mut Ctx<'_>, v: &Value) -> Result<BuildConfig> {
     Ok(b)
 }
 
-fn env_file(c: &mut Ctx<'_>, v: &Value) -> Result<Vec<IndexMap<String, Option<String>>>> {
-    let items: Vec<Value> = match v {
-        Value::Sequence(seq) => seq.clone(),
-        Value::Null => Vec::new(),
-        other => vec![other.clone()],
-    };
-    let mut out = Vec::new();
-    for item in &items {
-        let (path, required) = match item {
-            Value::Mapping(_) => {
-                let mut path = None;
-                let mut required = true;
-                for (key, val) in c.entries(item)? {
-                    c.at(&key, |c| {
-                        match key.as_str() {
-                            "path" => path = Some(c.string(val)?),
-                            "required" => required = c.bool(val)?,
-                            "format" => {}
-                            _ => return Err(c.unknown_key_here(&["path", "required", "format"])),
-                        }
-                        Ok(())
-                    })?;
-                }
-                (
-                    path.ok_or_else(|| c.err("an `env_file` entry needs `path`"))?,
-                    required,
-                )
-            }
-            other => (c.string(other)?, true),
-        };
-        let abs = c.host_path(&path);
-        if !abs.is_file() {
-            if required {
-                return Err(crate::compose::ComposeError::Read {
-                    path: abs,
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        format!("env_file of {} not found", c.context()),
-                    ),
-                });
-            }
-            continue;
-        }
-        out.push(dotenv::read(&abs, c.env)?);
-    }
-    Ok(out)
-}
-
 fn networks(c: &mut Ctx<'_>, v: &Value) -> Result<IndexMap<String, ServiceNetwork>> {
     let mut out = IndexMap::new();
     if let Value::Sequence(_) = v {
@@ -449,7 +383,10 @@ fn networks(c: &mut Ctx<'_>, v: &Value) -> Result<IndexMap<String, ServiceNetwor
     }
     for (name, val) in c.entries(v)? {
         let net = c.at(&name, |c| {
-            let mut n = ServiceNetwork::default();
+            let mut n = ServiceNetwork {
+                explicit: matches!(val, Value::Mapping(_)),
+                ..ServiceNetwork::default()
+            };
             for (key, x) in c.entries(val)? {
                 c.at(&key, |c| {
                     match key.as_str() {
@@ -552,10 +489,8 @@ fn healthcheck(c: &mut Ctx<'_>, v: &Value) -> Result<Healthcheck> {
             Ok(())
         })?;
     }
-    if h.disable || h.test.first().is_some_and(|t| t == "NONE") {
-        h.disable = true;
-        h.test = vec!["NONE".into()];
-    }
+    // `disable: true` and `test: [NONE]` both turn the check off; each is kept as written,
+    // as compose keeps them (they hash differently).
     Ok(h)
 }
 
@@ -599,7 +534,7 @@ fn extra_hosts(c: &Ctx<'_>, v: &Value) -> Result<Vec<String>> {
             for (k, val) in m {
                 let host = super::key_string(k);
                 for ip in c.strings(val, true)? {
-                    out.push(format!("{host}:{ip}"));
+                    out.push(format!("{host}:{}", unbracket(&ip)));
                 }
             }
         }
@@ -612,11 +547,21 @@ fn extra_hosts(c: &Ctx<'_>, v: &Value) -> Result<Vec<String>> {
                         return Err(c.err(format!("extra host `{entry}` must be `host:ip`")));
                     }
                 };
-                out.push(format!("{host}:{ip}"));
+                // `host:ip1,ip2` is one entry per address, as in compose.
+                for ip in ip.split(',') {
+                    out.push(format!("{host}:{}", unbracket(ip)));
+                }
             }
         }
     }
     Ok(out)
+}
+
+/// `[::1]` → `::1` (compose drops the brackets of an IPv6 address).
+fn unbracket(ip: &str) -> &str {
+    ip.strip_prefix('[')
+        .and_then(|i| i.strip_suffix(']'))
+        .unwrap_or(ip)
 }
 
 fn file_refs(c: &mut Ctx<'_>, v: &Value) -> Result<Vec<ServiceFileRef>> {
@@ -626,37 +571,37 @@ fn file_refs(c: &mut Ctx<'_>, v: &Value) -> Result<Vec<ServiceFileRef>> {
         }
         return Err(c.expected("a list", v));
     };
-    let mut out = Vec::new();
-    for item in seq {
-        if let Some(source) = scalar(item) {
-            out.push(ServiceFileRef {
-                source,
-                ..ServiceFileRef::default()
-            });
-            continue;
-        }
-        let mut r = ServiceFileRef::default();
-        for (key, val) in c.entries(item)? {
-            c.at(&key, |c| {
-                match key.as_str() {
-                    "source" => r.source = c.string(val)?,
-                    "target" => r.target = c.opt_string(val)?,
-                    "uid" => r.uid = c.opt_string(val)?,
-                    "gid" => r.gid = c.opt_string(val)?,
-                    "mode" => r.mode = Some(c.file_mode(val)?),
-                    _ => {
-                        return Err(c.unknown_key_here(&["source", "target", "uid", "gid", "mode"]));
-                    }
-                }
-                Ok(())
-            })?;
-        }
-        if r.source.is_empty() {
-            return Err(c.err("each entry needs `source`"));
-        }
-        out.push(r);
+    c.each_item(seq, file_ref)
+}
+
+/// A secret or config name, or `{source, target, uid, gid, mode}`.
+fn file_ref(c: &mut Ctx<'_>, item: &Value) -> Result<ServiceFileRef> {
+    if let Some(source) = scalar(item) {
+        return Ok(ServiceFileRef {
+            source,
+            ..ServiceFileRef::default()
+        });
     }
-    Ok(out)
+    let mut r = ServiceFileRef::default();
+    for (key, val) in c.entries(item)? {
+        c.at(&key, |c| {
+            match key.as_str() {
+                "source" => r.source = c.string(val)?,
+                "target" => r.target = c.opt_string(val)?,
+                "uid" => r.uid = c.opt_string(val)?,
+                "gid" => r.gid = c.opt_string(val)?,
+                "mode" => r.mode = Some(c.file_mode(val)?),
+                _ => {
+                    return Err(c.unknown_key_here(&["source", "target", "uid", "gid", "mode"]));
+                }
+            }
+            Ok(())
+        })?;
+    }
+    if r.source.is_empty() {
+        return Err(c.err("each entry needs `source`"));
+    }
+    Ok(r)
 }
 
 fn ulimits(c: &mut Ctx<'_>, v: &Value) -> Result<IndexMap<String, Ulimit>> {
@@ -676,13 +621,21 @@ fn ulimits(c: &mut Ctx<'_>, v: &Value) -> Result<IndexMap<String, Ulimit>> {
                     })?;
                 }
                 match (soft, hard) {
-                    (Some(soft), Some(hard)) => Ok(Ulimit { soft, hard }),
+                    (Some(soft), Some(hard)) => Ok(Ulimit {
+                        soft,
+                        hard,
+                        single: false,
+                    }),
                     _ => Err(c.err("a ulimit needs both `soft` and `hard`")),
                 }
             }
             other => {
                 let n = c.int(other)?;
-                Ok(Ulimit { soft: n, hard: n })
+                Ok(Ulimit {
+                    soft: n,
+                    hard: n,
+                    single: true,
+                })
             }
         })?;
         out.insert(name, limit);
@@ -694,31 +647,44 @@ fn devices(c: &mut Ctx<'_>, v: &Value) -> Result<Vec<String>> {
     let Value::Sequence(seq) = v else {
         return c.strings(v, false);
     };
-    let mut out = Vec::new();
-    for item in seq {
-        if let Some(s) = scalar(item) {
-            out.push(s);
-            continue;
-        }
-        let (mut source, mut target, mut perms) = (String::new(), None, None);
-        for (key, val) in c.entries(item)? {
-            c.at(&key, |c| {
-                match key.as_str() {
-                    "source" => source = c.string(val)?,
-                    "target" => target = c.opt_string(val)?,
-                    "permissions" => perms = c.opt_string(val)?,
-                    _ => return Err(c.unknown_key_here(&["source", "target", "permissions"])),
-                }
-                Ok(())
-            })?;
-        }
-        let target = target.unwrap_or_else(|| source.clone());
-        out.push(match perms {
-            Some(p) => format!("{source}:{target}:{p}"),
-            None => format!("{source}:{target}"),
-        });
+    c.each_item(seq, device)
+}
+
+/// `HOST[:CONTAINER[:PERMISSIONS]]` (permissions `rwm`, as in compose) or the long form, as
+/// `HOST:CONTAINER[:PERMISSIONS]`.
+fn device(c: &mut Ctx<'_>, item: &Value) -> Result<String> {
+    if let Some(s) = scalar(item) {
+        let parts: Vec<&str> = s.split(':').collect();
+        let (source, target, perms) = match parts.as_slice() {
+            [h] => (*h, *h, "rwm"),
+            [h, t] => (*h, *t, "rwm"),
+            [h, t, p] => (*h, *t, *p),
+            _ => {
+                return Err(c.err(format!(
+                    "confusing device mapping `{s}`: use the long syntax"
+                )));
+            }
+        };
+        let target = if target.is_empty() { source } else { target };
+        return Ok(format!("{source}:{target}:{perms}"));
     }
-    Ok(out)
+    let (mut source, mut target, mut perms) = (String::new(), None, None);
+    for (key, val) in c.entries(item)? {
+        c.at(&key, |c| {
+            match key.as_str() {
+                "source" => source = c.string(val)?,
+                "target" => target = c.opt_string(val)?,
+                "permissions" => perms = c.opt_string(val)?,
+                _ => return Err(c.unknown_key_here(&["source", "target", "permissions"])),
+            }
+            Ok(())
+        })?;
+    }
+    let target = target.unwrap_or_else(|| source.clone());
+    Ok(match perms {
+        Some(p) => format!("{source}:{target}:{p}"),
+        None => format!("{source}:{target}"),
+    })
 }
 
 fn logging(c: &mut Ctx<'_>, v: &Value) -> Result<Logging> {

@@ -3,8 +3,9 @@
 
 use serde_yaml_ng::Value;
 
-use super::{Ctx, Result, scalar};
+use super::{Ctx, Result, clean_container_path, scalar};
 use crate::compose::model::{BindOptions, ServiceVolume, TmpfsOptions, VolumeOptions};
+use crate::compose::volume_spec;
 
 const VOLUME_KEYS: &[&str] = &[
     "type",
@@ -17,36 +18,11 @@ const VOLUME_KEYS: &[&str] = &[
     "tmpfs",
 ];
 
-/// Split a short-syntax volume into (source, target, mode); no path resolution.
-pub(crate) fn parse_short_volume(
-    spec: &str,
-) -> std::result::Result<(Option<String>, String, Option<String>), String> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let bad = || format!("invalid volume `{spec}`: expected [SOURCE:]TARGET[:MODE]");
-    let (source, target, mode) = match parts.as_slice() {
-        [t] => (None, *t, None),
-        [s, t] => (Some(*s), *t, None),
-        [s, t, m] => (Some(*s), *t, Some(*m)),
-        _ => return Err(bad()),
-    };
-    if target.is_empty() || source.is_some_and(str::is_empty) {
-        return Err(bad());
-    }
-    if !target.starts_with('/') {
-        return Err(format!(
-            "invalid volume `{spec}`: the container path `{target}` must be absolute"
-        ));
-    }
-    Ok((
-        source.map(str::to_string),
-        target.to_string(),
-        mode.map(str::to_string),
-    ))
-}
-
-/// Whether a short-syntax source is a host path (else a named volume).
-fn is_path(source: &str) -> bool {
-    source.starts_with('.') || source.starts_with('/') || source.starts_with('~')
+/// The container path of a short-syntax volume, as compose keys volumes when merging.
+pub(crate) fn short_volume_target(spec: &str) -> Option<String> {
+    volume_spec::parse(spec)
+        .ok()
+        .map(|v| clean_container_path(&v.target))
 }
 
 impl Ctx<'_> {
@@ -57,16 +33,15 @@ impl Ctx<'_> {
             }
             return Err(self.expected("a list", v));
         };
+        let volumes = self.each_item(seq, |c, item| match item {
+            Value::Mapping(_) => c.long_volume(item),
+            other => {
+                let spec = scalar(other).ok_or_else(|| c.expected("a volume", other))?;
+                c.short_volume(&spec)
+            }
+        })?;
         let mut out: Vec<ServiceVolume> = Vec::new();
-        for item in seq {
-            let vol = match item {
-                Value::Mapping(_) => self.long_volume(item)?,
-                other => {
-                    let spec =
-                        scalar(other).ok_or_else(|| self.expected("a list of volumes", v))?;
-                    self.short_volume(&spec)?
-                }
-            };
+        for vol in volumes {
             // Later entries for the same target replace earlier ones (compose's merge rule).
             if let Some(pos) = out.iter().position(|o| o.target == vol.target) {
                 out[pos] = vol;
@@ -77,53 +52,48 @@ impl Ctx<'_> {
         Ok(out)
     }
 
+    /// Short syntax, split as compose splits it; the container path cleaned as compose
+    /// cleans it. Mode options compose ignores are noted.
     fn short_volume(&mut self, spec: &str) -> Result<ServiceVolume> {
-        let (source, target, mode) = parse_short_volume(spec).map_err(|e| self.err(e))?;
+        let parsed = volume_spec::parse(spec)
+            .map_err(|e| self.err(format!("invalid volume `{spec}`: {e}")))?;
         let mut vol = ServiceVolume {
             kind: ServiceVolume::VOLUME.into(),
-            target,
+            target: clean_container_path(&parsed.target),
+            read_only: parsed.read_only,
             ..ServiceVolume::default()
         };
-        match source {
-            Some(s) if is_path(&s) => {
-                vol.kind = ServiceVolume::BIND.into();
-                vol.source = Some(self.host_path(&s).to_string_lossy().into_owned());
-                vol.bind = Some(BindOptions {
-                    create_host_path: true,
-                    ..BindOptions::default()
-                });
-            }
-            Some(s) => {
-                check_volume_name(&s).map_err(|e| self.err(e))?;
-                vol.source = Some(s);
-            }
-            None => {}
+        if parsed.bind {
+            vol.kind = ServiceVolume::BIND.into();
+            vol.source = Some(
+                self.host_path(&parsed.source)
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        } else if !parsed.source.is_empty() {
+            check_volume_name(&parsed.source).map_err(|e| self.err(e))?;
+            vol.source = Some(parsed.source.clone());
         }
-        for opt in mode.iter().flat_map(|m| m.split(',')) {
-            match opt {
-                "ro" => vol.read_only = true,
-                "rw" => vol.read_only = false,
-                "z" | "Z" => {
-                    vol.bind.get_or_insert_with(BindOptions::default).selinux = Some(opt.into());
-                }
-                "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
-                    vol.bind
-                        .get_or_insert_with(BindOptions::default)
-                        .propagation = Some(opt.into());
-                }
-                "nocopy" => vol.volume.get_or_insert_with(VolumeOptions::default).nocopy = true,
-                "consistent" | "cached" | "delegated" => vol.consistency = Some(opt.into()),
-                other => {
-                    return Err(self.err(format!(
-                        "invalid volume mode `{other}` in `{spec}` (expected ro, rw, z, Z, nocopy, or a propagation mode)"
-                    )));
-                }
-            }
+        if parsed.bind || parsed.selinux.is_some() || parsed.propagation.is_some() {
+            vol.bind = Some(BindOptions {
+                // Short-syntax binds create a missing host folder, as compose's do.
+                create_host_path: parsed.bind,
+                selinux: parsed.selinux,
+                propagation: parsed.propagation,
+            });
         }
-        if vol.kind == ServiceVolume::VOLUME && vol.bind.is_some() {
-            return Err(self.err(format!(
-                "`{spec}`: bind options (z, Z, propagation) only apply to host paths"
-            )));
+        if parsed.volume_section {
+            vol.volume = Some(VolumeOptions {
+                nocopy: parsed.nocopy,
+                ..VolumeOptions::default()
+            });
+        }
+        if !parsed.ignored.is_empty() {
+            let what = self.context();
+            self.note(format!(
+                "{what}: volume option `{}` in `{spec}` means nothing to the engine and was ignored (as compose ignores it)",
+                parsed.ignored.join(",")
+            ));
         }
         Ok(vol)
     }
@@ -136,7 +106,7 @@ impl Ctx<'_> {
                 match key.as_str() {
                     "type" => kind = Some(volume_type(c, val)?),
                     "source" => vol.source = c.opt_string(val)?.filter(|s| !s.is_empty()),
-                    "target" => vol.target = c.string(val)?,
+                    "target" => vol.target = clean_container_path(&c.string(val)?),
                     "read_only" => vol.read_only = c.bool(val)?,
                     "consistency" => vol.consistency = c.opt_string(val)?,
                     "bind" => vol.bind = Some(bind_options(c, val)?),
@@ -274,19 +244,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_split() {
+    fn merge_key_is_the_cleaned_target() {
         assert_eq!(
-            parse_short_volume("/data").unwrap(),
-            (None, "/data".into(), None)
+            short_volume_target("db:/var/lib/db/:ro").as_deref(),
+            Some("/var/lib/db")
         );
-        assert_eq!(
-            parse_short_volume("db:/var/lib/db:ro").unwrap(),
-            (Some("db".into()), "/var/lib/db".into(), Some("ro".into()))
-        );
-        assert!(parse_short_volume("a:b:c:d").is_err());
-        assert!(parse_short_volume("data:relative").is_err());
-        assert!(parse_short_volume(":/x").is_err());
-        assert!(parse_short_volume("").is_err());
+        assert_eq!(short_volume_target("/data").as_deref(), Some("/data"));
+        assert_eq!(short_volume_target(""), None);
     }
 
     #[test]

@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-use sha2::{Digest, Sha256};
-
+use crate::compose::compose_json::{self, Env};
 use crate::compose::model::{Project, Service};
 
 pub(crate) const PROJECT: &str = "com.docker.compose.project";
@@ -22,22 +21,42 @@ pub(crate) const VOLUME: &str = "com.docker.compose.volume";
 /// Which devenv made it (ours, not compose's).
 pub(crate) const DEVENV_VERSION: &str = "dev.devenv.version";
 
-/// The compose version we write into `com.docker.compose.version`: the compose file
-/// behaviour devenv follows. Compose v2 reads it only for display.
-pub(crate) const COMPOSE_COMPAT_VERSION: &str = "2.24.0";
+/// The compose version we write into `com.docker.compose.version`: the release whose config
+/// hash devenv reproduces (docs/compose.md). A container with another version was hashed
+/// another way, so its hash is not trusted alone.
+pub(crate) const COMPOSE_COMPAT_VERSION: &str = "2.26.1";
 
-/// A stable digest of the service's resolved configuration; a change means recreate.
-///
-/// Like compose's, it leaves out what does not shape the container: `build` (the image id
-/// label covers a rebuilt image), `pull_policy`, `profiles` and `depends_on` (start order).
-pub(crate) fn config_hash(service: &Service) -> String {
-    let mut shaped = service.clone();
-    shaped.build = None;
-    shaped.pull_policy = None;
-    shaped.profiles.clear();
-    shaped.depends_on.clear();
-    let json = serde_json::to_vec(&shaped).unwrap_or_default();
-    hex::encode(Sha256::digest(&json))
+/// The config hash `docker compose up` writes on a container of `service`: its JSON with the
+/// `env_file` contents in `environment`, and `network_mode`/`ipc`/`pid: service:X` and
+/// `volumes_from` naming X's first container by id (`ids`: service → container id), as
+/// compose resolves them before hashing.
+pub(crate) fn config_hash(service: &Service, ids: &HashMap<String, String>) -> String {
+    compose_json::config_hash(&with_container_ids(service, ids), Env::Resolved)
+}
+
+fn with_container_ids(service: &Service, ids: &HashMap<String, String>) -> Service {
+    let mut s = service.clone();
+    for mode in [&mut s.network_mode, &mut s.ipc, &mut s.pid] {
+        if let Some(other) = mode.as_deref().and_then(|m| m.strip_prefix("service:"))
+            && let Some(id) = ids.get(other)
+        {
+            *mode = Some(format!("container:{id}"));
+        }
+    }
+    // Compose keeps only the id (or the container's name), without the `:ro`/`:rw` mode.
+    for from in &mut s.volumes_from {
+        let mut parts = from.split(':');
+        let first = parts.next().unwrap_or_default();
+        let resolved = if first == "container" {
+            parts.next().map(str::to_string)
+        } else {
+            ids.get(first).cloned()
+        };
+        if let Some(r) = resolved {
+            *from = r;
+        }
+    }
+    s
 }
 
 /// Labels compose puts on a project's networks and volumes.
@@ -62,6 +81,7 @@ pub(super) fn container_labels(
     service: &Service,
     number: u32,
     image_id: Option<&str>,
+    ids: &HashMap<String, String>,
 ) -> HashMap<String, String> {
     let mut lbl: HashMap<String, String> = service
         .labels
@@ -72,7 +92,7 @@ pub(super) fn container_labels(
     lbl.insert(SERVICE.into(), name.into());
     lbl.insert(CONTAINER_NUMBER.into(), number.to_string());
     lbl.insert(ONEOFF.into(), "False".into());
-    lbl.insert(CONFIG_HASH.into(), config_hash(service));
+    lbl.insert(CONFIG_HASH.into(), config_hash(service, ids));
     lbl.insert(
         WORKING_DIR.into(),
         project.working_dir.display().to_string(),
@@ -120,17 +140,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_hash_ignores_what_does_not_shape_the_container() {
-        let mut a = Service {
-            image: Some("x".into()),
+    fn the_hash_is_compose_s_with_service_references_as_container_ids() {
+        // `docker compose up` wrote this hash on the `app` container of
+        // `app: {image: devenv-test/busybox:latest, command: sleep 3600,
+        //  network_mode: service:db, volumes_from: [db:ro], stop_grace_period: 1s}`
+        // with db's container id below.
+        let app = Service {
+            image: Some("devenv-test/busybox:latest".into()),
+            command: Some(vec!["sleep".into(), "3600".into()]),
+            network_mode: Some("service:db".into()),
+            volumes_from: vec!["db:ro".into()],
+            stop_grace_period: Some(std::time::Duration::from_secs(1)),
+            depends_on: indexmap::IndexMap::from([(
+                "db".to_string(),
+                crate::compose::model::DependsOn {
+                    restart: true,
+                    ..Default::default()
+                },
+            )]),
             ..Default::default()
         };
-        let base = config_hash(&a);
-        a.profiles = vec!["dev".into()];
-        a.pull_policy = Some("always".into());
-        assert_eq!(config_hash(&a), base);
-        a.command = Some(vec!["sleep".into()]);
-        assert_ne!(config_hash(&a), base);
+        let ids = HashMap::from([(
+            "db".to_string(),
+            "4b5e24b9587fc7da0d3b689b051d4fe3fee585bb87a9b7a0c36265aa584f489d".to_string(),
+        )]);
+        assert_eq!(
+            config_hash(&app, &ids),
+            "634d705c7280c2865f3da30f3624b42360cbd54594c9f53304b5d6b2c2fec779"
+        );
+        let mut b = app.clone();
+        b.pull_policy = Some("always".into());
+        b.scale = Some(3);
+        assert_eq!(config_hash(&b, &ids), config_hash(&app, &ids));
+        b.command = Some(vec!["sleep".into()]);
+        assert_ne!(config_hash(&b, &ids), config_hash(&app, &ids));
     }
 
     #[test]

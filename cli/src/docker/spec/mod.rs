@@ -17,7 +17,7 @@ use bollard::models::{ContainerCreateBody, EndpointSettings, HealthConfig, Netwo
 
 use crate::compose::model::{Healthcheck, Project, Service};
 
-pub(crate) use labels::{config_hash, resource_labels};
+pub(crate) use labels::resource_labels;
 pub(crate) use mounts::with_inherited_volumes;
 
 /// The image a service runs: its `image:`, else `<project>-<service>` for a build, like compose v2.
@@ -47,13 +47,16 @@ pub(crate) struct ContainerPlan {
     pub platform: Option<String>,
 }
 
-/// Build the create body for container `number` of `service`.
+/// Build the create body for container `number` of `service`. `ids`: the container id of each
+/// service its `network_mode`/`ipc`/`pid: service:X` and `volumes_from` name (for the config
+/// hash, as compose computes it).
 pub(crate) fn container_plan(
     project: &Project,
     name: &str,
     service: &Service,
     number: u32,
     image_id: Option<&str>,
+    ids: &HashMap<String, String>,
 ) -> ContainerPlan {
     let cname = container_name(&project.name, name, service, number);
     let ports = ports::ports(service);
@@ -83,7 +86,7 @@ pub(crate) fn container_plan(
         image: Some(image_name(&project.name, name, service)),
         working_dir: service.working_dir.clone(),
         labels: Some(labels::container_labels(
-            project, name, service, number, image_id,
+            project, name, service, number, image_id, ids,
         )),
         stop_signal: service.stop_signal.clone(),
         stop_timeout: service.stop_grace_period.map(|d| d.as_secs() as i64),

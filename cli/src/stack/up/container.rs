@@ -1,23 +1,27 @@
 //! One service's container brought to its plan: left alone when its config hash and image
 //! are unchanged (started if stopped, restarted when a dependency asks for it), else
-//! recreated keeping its anonymous volumes, or created.
+//! recreated keeping its anonymous volumes, or created. A container whose hash devenv cannot
+//! reproduce (another Compose version made it, or the service uses keys devenv does not
+//! model) is compared field by field before it is recreated; `-v` says why it is.
 
 use super::Up;
 use super::converge::Converge;
 use crate::compose::Service;
-use crate::docker::spec::{self, ContainerPlan};
+use crate::docker::spec::{self, ContainerPlan, labels};
 use crate::docker::{ContainerInfo, ContainerState, Engine};
 use crate::error::Hinted;
 use crate::stack::ports;
 
-/// Returns the action taken: `created`, `recreated`, `restarted`, `started` or `running`.
-/// `restart_for`: a dependency this run recreated that the service asks to restart for.
+/// Container `number` of service `name`. Returns the action taken: `created`, `recreated`,
+/// `restarted`, `started` or `running`. `restart_for`: a dependency this run recreated that
+/// the service asks to restart for.
 pub(super) async fn converge_container(
     shared: &Converge<'_>,
     name: &str,
+    number: u32,
     plan: &ContainerPlan,
     one_shot: bool,
-    restart_for: Option<String>,
+    restart_for: &Option<String>,
 ) -> anyhow::Result<&'static str> {
     let Up {
         engine, printer, ..
@@ -26,19 +30,20 @@ pub(super) async fn converge_container(
     let current = shared
         .existing
         .iter()
-        .find(|c| c.service == name && c.number == 1);
+        .find(|c| c.service == name && c.number == number);
     let Some(c) = current else {
         create_and_start(engine, plan).await?;
         printer.status("Started", format!("`{}`", plan.name));
         return Ok("created");
     };
-    if !up_to_date(shared, name, svc, c) {
+    if let Some(why) = outdated(shared, name, svc, c, plan).await? {
+        printer.detail(format!("recreating `{}`: {why}", c.name));
         recreate(shared.up, svc, c, plan).await?;
         shared.mark_recreated(name);
         printer.status("Recreated", format!("`{}`", plan.name));
         return Ok("recreated");
     }
-    match (c.state, restart_for) {
+    match (c.state, restart_for.as_deref()) {
         (ContainerState::Running, Some(dep)) => {
             engine.stop(&c.name, stop_timeout(svc)).await?;
             start_container(engine, &c.name).await?;
@@ -63,16 +68,91 @@ pub(super) async fn converge_container(
     }
 }
 
-/// Same config hash and image, and not forced. A container that was created but never
-/// started (an `up` interrupted between create and start) may lack its extra networks:
-/// make it again rather than trust it.
-fn up_to_date(shared: &Converge<'_>, name: &str, svc: &Service, c: &ContainerInfo) -> bool {
+/// Why the container must be recreated, or `None` when it is up to date: same config hash
+/// and image, and not forced. A container that was created but never started (an `up`
+/// interrupted between create and start) may lack its extra networks: made again.
+async fn outdated(
+    shared: &Converge<'_>,
+    name: &str,
+    svc: &Service,
+    c: &ContainerInfo,
+    plan: &ContainerPlan,
+) -> anyhow::Result<Option<String>> {
     let image_id = shared.image_ids.get(name).map(String::as_str);
-    let hash = spec::config_hash(svc);
-    !shared.up.opts.force_recreate
-        && c.state != ContainerState::Created
-        && c.config_hash.as_deref() == Some(hash.as_str())
-        && c.image_id_label.as_deref() == image_id
+    if shared.up.opts.force_recreate {
+        return Ok(Some("--force-recreate".into()));
+    }
+    if c.state == ContainerState::Created {
+        return Ok(Some("it was created but never started".into()));
+    }
+    if c.image_id_label.as_deref() != image_id {
+        return Ok(Some("its image changed".into()));
+    }
+    let want = plan
+        .body
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(labels::CONFIG_HASH));
+    if c.config_hash.as_ref() == want {
+        return Ok(None);
+    }
+    let made_by = made_by(c);
+    // The same Compose release hashes as devenv does, unless the service uses keys devenv
+    // does not model: then the hash changed because the configuration did.
+    if c.labels.get(labels::VERSION).map(String::as_str) == Some(labels::COMPOSE_COMPAT_VERSION)
+        && svc.ignored_keys.is_empty()
+    {
+        return Ok(Some(format!(
+            "its configuration changed (config hash; made by {made_by})"
+        )));
+    }
+    let differences = shared
+        .up
+        .engine
+        .differences(plan, &c.name, image_id)
+        .await?;
+    if differences.is_empty() {
+        shared.up.printer.detail(format!(
+            "keeping `{}`: made by {made_by}, whose config hash devenv does not reproduce, and nothing that shapes it differs",
+            c.name
+        ));
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "made by {made_by}, and it differs: {}",
+        differences.join("; ")
+    )))
+}
+
+/// `devenv X` or `Docker Compose X`, from the container's labels.
+fn made_by(c: &ContainerInfo) -> String {
+    let compose = c
+        .labels
+        .get(labels::VERSION)
+        .map_or("an unknown version", String::as_str);
+    match c.labels.get(labels::DEVENV_VERSION) {
+        Some(v) => format!("devenv {v} (compose labels {compose})"),
+        None => format!("Docker Compose {compose}"),
+    }
+}
+
+/// Remove the service's containers numbered beyond `replicas` (a lower `scale`).
+pub(super) async fn scale_down(
+    shared: &Converge<'_>,
+    name: &str,
+    replicas: u32,
+) -> anyhow::Result<()> {
+    let svc = shared.up.project.service(name)?;
+    for c in shared
+        .existing
+        .iter()
+        .filter(|c| c.service == name && c.number > replicas)
+    {
+        shared.up.engine.stop(&c.name, stop_timeout(svc)).await?;
+        shared.up.engine.remove(&c.name, true, false).await?;
+        shared.up.printer.status("Removed", format!("`{}`", c.name));
+    }
+    Ok(())
 }
 
 /// Replace `old` by a container made from `plan`; the new one keeps the old one's anonymous

@@ -84,7 +84,7 @@ pub(super) async fn converge_all(
         let one_shot = one_shots.contains(name);
         let shared = &shared;
         async move {
-            let result = converge_one(shared, name, &tx, one_shot, &mut events).await;
+            let result = converge_service(shared, name, &tx, one_shot, &mut events).await;
             if let Err(e) = &result {
                 let _ = tx.send(Progress::Failed(format!("{e:#}")));
             }
@@ -96,7 +96,7 @@ pub(super) async fn converge_all(
     let mut first_error = None;
     for r in futures_util::future::join_all(tasks).await {
         match r {
-            Ok(report) => reports.push(report),
+            Ok(report) => reports.extend(report),
             Err(e) if first_error.is_none() => first_error = Some(e),
             Err(_) => {}
         }
@@ -118,13 +118,15 @@ fn one_shots(up: Up<'_>, selected: &[String]) -> HashSet<String> {
         .collect()
 }
 
-async fn converge_one(
+/// Bring a service's containers (`scale`/`deploy.replicas` of them, numbered from 1) to the
+/// plan, removing any beyond that number; then wait for them and tell the dependents.
+async fn converge_service(
     shared: &Converge<'_>,
     name: &str,
     tx: &watch::Sender<Progress>,
     one_shot: bool,
     events: &mut broadcast::Receiver<ContainerEvent>,
-) -> anyhow::Result<ServiceReport> {
+) -> anyhow::Result<Vec<ServiceReport>> {
     let Up {
         engine,
         project,
@@ -135,30 +137,78 @@ async fn converge_one(
     wait_dependencies(name, svc, &shared.receivers).await?;
     let restart_for = shared.recreated_dependency(svc);
     let image_id = shared.image_ids.get(name).map(String::as_str);
-    let plan = spec::container_plan(project, name, svc, 1, image_id);
-    let action = container::converge_container(shared, name, &plan, one_shot, restart_for).await?;
+    let ids = referenced_container_ids(engine, &project.name, svc).await?;
+    container::scale_down(shared, name, svc.replicas()).await?;
+    let mut plans = Vec::new();
+    for number in 1..=svc.replicas() {
+        let plan = spec::container_plan(project, name, svc, number, image_id, &ids);
+        let action =
+            container::converge_container(shared, name, number, &plan, one_shot, &restart_for)
+                .await?;
+        plans.push((plan, action));
+    }
     let hooked = opts.ready_hook.as_ref().filter(|h| h.service == name);
     // Dependents of the hooked service wait for the hook, whatever their condition.
     if hooked.is_none() {
         let _ = tx.send(Progress::Started);
     }
-    let state = wait_ready(engine, &project.name, name, &plan, one_shot, events).await?;
+    let mut states = Vec::new();
+    for (plan, _) in &plans {
+        states.push(wait_ready(engine, &project.name, name, plan, one_shot, events).await?);
+    }
     if let Some(hook) = hooked {
         (hook.run)().await?;
         let _ = tx.send(Progress::Started);
     }
-    let state_text = announce(tx, one_shot, &state);
-    if state.health.is_some() && !one_shot && action != "running" {
-        printer.status("Healthy", format!("`{}`", plan.name));
+    let healthy = !states.is_empty() && states.iter().all(|s| s.health.is_some());
+    let state_text = announce(tx, one_shot, healthy);
+    let mut reports = Vec::new();
+    for (plan, action) in plans {
+        if healthy && !one_shot && action != "running" {
+            printer.status("Healthy", format!("`{}`", plan.name));
+        }
+        let urls = service_urls(engine, &project.name, &plan.name).await;
+        reports.push(ServiceReport {
+            service: name.to_string(),
+            container: plan.name,
+            action,
+            state: state_text.clone(),
+            urls,
+        });
     }
-    let urls = service_urls(engine, &project.name, &plan.name).await;
-    Ok(ServiceReport {
-        service: name.to_string(),
-        container: plan.name,
-        action,
-        state: state_text,
-        urls,
-    })
+    Ok(reports)
+}
+
+/// The id of the first container of each service that `svc`'s `network_mode`/`ipc`/`pid:
+/// service:X` and `volumes_from` name: compose hashes those references as container ids.
+async fn referenced_container_ids(
+    engine: &Engine,
+    project: &str,
+    svc: &Service,
+) -> anyhow::Result<HashMap<String, String>> {
+    let mut wanted: Vec<&str> = [&svc.network_mode, &svc.ipc, &svc.pid]
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.strip_prefix("service:"))
+        .collect();
+    wanted.extend(
+        svc.volumes_from
+            .iter()
+            .filter(|v| !v.starts_with("container:"))
+            .filter_map(|v| v.split(':').next()),
+    );
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut containers = crate::stack::service_containers(engine, project).await?;
+    containers.sort_by_key(|c| c.number);
+    let mut ids = HashMap::new();
+    for c in containers {
+        if wanted.contains(&c.service.as_str()) {
+            ids.entry(c.service).or_insert(c.id);
+        }
+    }
+    Ok(ids)
 }
 
 /// Wait for `depends_on` conditions, plus what compose infers from `links`, `volumes_from`
@@ -253,12 +303,13 @@ async fn wait_ready(
     }
 }
 
-/// Tell dependents how far the service got; returns the state for the report.
-fn announce(tx: &watch::Sender<Progress>, one_shot: bool, state: &RunState) -> String {
+/// Tell dependents how far the service got (`healthy`: every container has a healthcheck and
+/// passed it); returns the state for the report.
+fn announce(tx: &watch::Sender<Progress>, one_shot: bool, healthy: bool) -> String {
     if one_shot {
         let _ = tx.send(Progress::Completed);
         "exited (0)".to_string()
-    } else if state.health.is_some() {
+    } else if healthy {
         let _ = tx.send(Progress::Healthy);
         "healthy".to_string()
     } else {
